@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Keeps `_Concurrency` and `_StringProcessing` out of the module: nothing here needs them,
+/// and every module linked into the `.so` is code loaded into sshd or saslauthd.
+let lean: [SwiftSetting] = [
+    .unsafeFlags([
+        "-Xfrontend", "-disable-implicit-concurrency-module-import",
+        "-Xfrontend", "-disable-implicit-string-processing-module-import",
+    ])
+]
+
+let package = Package(
+    name: "pam-mysql-swift",
+    products: [
+        // Built as .build/<config>/libpam_mysql.so; the Makefile copies it to build/pam_mysql.so.
+        .library(name: "pam_mysql", type: .dynamic, targets: ["CShim"])
+    ],
+    targets: [
+        .systemLibrary(name: "CPAM", path: "Sources/CPAM"),
+        .systemLibrary(name: "CMariaDB", path: "Sources/CMariaDB"),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
+        .systemLibrary(name: "CXCrypt", path: "Sources/CXCrypt"),
+        // No PAM, no database: options, config file, password schemes, outcomes.
+        .target(
+            name: "PAMMySQLCore",
+            dependencies: ["COpenSSL", "CXCrypt"],
+            swiftSettings: lean
+        ),
+        // Owners of the C resources (PAM handle, MariaDB connection, syslog) and the PAM flows.
+        .target(
+            name: "PAMMySQL",
+            dependencies: ["PAMMySQLCore", "CPAM", "CMariaDB"],
+            swiftSettings: lean
+        ),
+        // The pam_sm_* exports, in C so the compiler checks them against <security/pam_modules.h>.
+        // The link flags live here because only the module product depends on this target:
+        // the test executables must keep the toolchain's dynamic runtime.
+        .target(
+            name: "CShim",
+            dependencies: ["PAMMySQL"],
+            linkerSettings: [
+                .unsafeFlags([
+                    "-static-stdlib",
+                    "-use-ld=lld",
+                    "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/CShim/exports.map",
+                    "-Xlinker", "-z", "-Xlinker", "nodelete",
+                    "-Xlinker", "-z", "-Xlinker", "defs",
+                ])
+            ]
+        ),
+        .testTarget(
+            name: "PAMMySQLCoreTests",
+            dependencies: ["PAMMySQLCore", "CPAM"]
+        ),
+    ]
+)

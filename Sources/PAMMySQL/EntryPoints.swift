@@ -1,0 +1,66 @@
+import PAMMySQLCore
+
+/// Called by every `pam_sm_*` export of the C shim (Sources/CShim/entry_points.c). Local to
+/// the module: the linker map exports only the `pam_sm_*` functions.
+@_cdecl("pam_mysql_dispatch")
+public func pam_mysql_dispatch(
+    _ call: Int32, _ handle: OpaquePointer?, _ flags: Int32, _ argc: Int32,
+    _ argv: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    guard let handle, let call = PAMCall(rawValue: call) else { return Outcome.serviceError.pamCode }
+    // pam_mysql's setcred does nothing, not even parse its arguments.
+    if call == .setcred { return Outcome.success.pamCode }
+    let pam = PAMHandle(raw: handle)
+    let outcome = run(call, pam: pam, flags: flags, arguments: copyArguments(argc, argv))
+    return outcome.pamCode
+}
+
+private func copyArguments(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> [SecretBytes] {
+    guard let argv, argc > 0 else { return [] }
+    return (0..<Int(argc)).compactMap { argv[$0].map { SecretBytes(cString: $0) } }
+}
+
+/// The common prologue of pam_mysql's entry points (context, arguments, config file, user),
+/// then the function's own flow, then the epilogue (`disconnect_every_op`).
+private func run(_ call: PAMCall, pam: PAMHandle, flags: Int32, arguments: [SecretBytes]) -> Outcome {
+    guard let context = ModuleContext.retrieve(pam) else {
+        pam.log(.crit, "cannot store the module context in the PAM handle")
+        return .bufferError
+    }
+    do {
+        try ModuleConfiguration.update(&context.options, arguments: arguments) { pam.log($0, $1) }
+    } catch {
+        pam.log(.err, error.message)
+        return .serviceError
+    }
+    let verbose = context.options.verbose
+    if verbose { pam.log(.debug, "\(call.functionName)() called.") }
+    let outcome = runFlow(call, pam: pam, context: context, flags: flags)
+    if context.options.disconnectEveryOperation { context.dropConnection() }
+    if verbose { pam.log(.debug, "\(call.functionName)() returning \(outcome.pamCode).") }
+    return outcome
+}
+
+private func runFlow(_ call: PAMCall, pam: PAMHandle, context: ModuleContext, flags: Int32) -> Outcome {
+    switch call {
+    case .openSession, .closeSession, .changeAuthToken:
+        // Password change and sessions come with a later release: until then these lines are
+        // neutral (PAM_IGNORE), never a silent success.
+        return .ignore
+    case .setcred:
+        return .success
+    case .authenticate, .accountManagement:
+        break
+    }
+    let user: [UInt8]
+    switch pam.user() {
+    case .failure(let outcome): return outcome
+    case .success(let name): user = name
+    }
+    for (name, value) in [("user", context.options.user), ("db", context.options.db)] where value == nil {
+        pam.log(.err, "required option \"\(name)\" is not set")
+        return .serviceError
+    }
+    let moduleCall = ModuleCall(pam: pam, context: context, flags: flags, user: user)
+    return call == .authenticate ? moduleCall.authenticate() : moduleCall.manageAccount()
+}

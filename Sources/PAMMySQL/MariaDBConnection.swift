@@ -1,0 +1,231 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+internal import CMariaDB
+import PAMMySQLCore
+
+/// Why a database step failed, and what PAM hears about it.
+struct DatabaseError: Error {
+    enum Kind {
+        /// The server cannot be reached or stopped answering (connect failure, timeout, lost
+        /// connection): PAM_AUTHINFO_UNAVAIL, so stacks can fall back with `[authinfo_unavail=…]`.
+        case unavailable
+        /// The server answered with an error (bad table, column, grant, SQL): PAM_SERVICE_ERR.
+        case statement
+    }
+
+    let kind: Kind
+    /// Connector/C's error number (`CR_*` for client errors, `ER_*` for the server's).
+    let code: UInt32
+    /// `mysql_error()` text: names servers, users and SQL, never a password or a bound value.
+    let message: String
+
+    /// Client-side errors that mean the connection itself is gone, so a reused one may be
+    /// replaced and the statement sent again.
+    var isLostConnection: Bool { code == 2006 || code == 2013 || code == 2055 }
+}
+
+/// The rows of one lookup, capped: pam_mysql only needs to tell 0, 1 and "more than one".
+struct LookupResult {
+    let rowCount: UInt64
+    /// The columns of the first row (nil for SQL NULL), each a secret: a stored hash is one.
+    let firstRow: [SecretBytes?]
+}
+
+/// The values that decide whether an open connection can serve another call: a different
+/// server, SQL login or database needs its own connection.
+struct ConnectionIdentity {
+    let address: ServerAddress
+    let user: String
+    let password: SecretBytes?
+    let database: String
+    let timeouts: [UInt32]
+
+    init(_ options: ModuleOptions) {
+        address = ServerAddress(hostOption: options.host)
+        user = options.user ?? ""
+        password = options.passwd
+        database = options.db ?? ""
+        timeouts = [options.connectTimeout, options.readTimeout, options.writeTimeout]
+    }
+
+    func matches(_ other: ConnectionIdentity) -> Bool {
+        let samePassword: Bool
+        switch (password, other.password) {
+        case (nil, nil): samePassword = true
+        case (let a?, let b?): samePassword = a.constantTimeEquals(b)
+        default: samePassword = false
+        }
+        return address == other.address && user == other.user && database == other.database
+            && timeouts == other.timeouts && samePassword
+    }
+}
+
+/// Connector/C initialisation, once per process and thread-safe (a global `let` runs once).
+/// `mysql_library_end()` is never called: the host or another PAM handle may still use the
+/// library, and pam_mysql's calls to it crashed saslauthd and nginx.
+private let libraryReady: Bool = mysql_server_init(0, nil, nil) == 0
+
+/// One open MariaDB connection: the only owner of a `MYSQL *`.
+final class MariaDBConnection {
+    private let handle: UnsafeMutablePointer<MYSQL>
+    let identity: ConnectionIdentity
+    /// A connection inherited through `fork()` belongs to the parent: the child must neither
+    /// use it nor send COM_QUIT on the shared socket.
+    private let ownerPID: pid_t
+
+    private init(handle: UnsafeMutablePointer<MYSQL>, identity: ConnectionIdentity) {
+        self.handle = handle
+        self.identity = identity
+        ownerPID = getpid()
+    }
+
+    deinit {
+        if getpid() == ownerPID { mysql_close(handle) }
+    }
+
+    var isUsableInThisProcess: Bool { getpid() == ownerPID }
+
+    static func open(_ options: ModuleOptions) -> Result<MariaDBConnection, DatabaseError> {
+        guard libraryReady, let handle = mysql_init(nil) else {
+            return .failure(DatabaseError(kind: .unavailable, code: 2008, message: "cannot initialise the MariaDB client library"))
+        }
+        let identity = ConnectionIdentity(options)
+        // Bounded waits: Connector/C's defaults are 0 (wait forever), which hung hosts on a
+        // silent server. The connect timeout also bounds the handshake.
+        var connectTimeout = options.connectTimeout
+        var readTimeout = options.readTimeout
+        var writeTimeout = options.writeTimeout
+        // Must be a pointer to 0: a NULL argument *enables* LOCAL INFILE in Connector/C.
+        var localInfile: UInt32 = 0
+        _ = mysql_options(handle, MYSQL_OPT_CONNECT_TIMEOUT, &connectTimeout)
+        _ = mysql_options(handle, MYSQL_OPT_READ_TIMEOUT, &readTimeout)
+        _ = mysql_options(handle, MYSQL_OPT_WRITE_TIMEOUT, &writeTimeout)
+        _ = mysql_options(handle, MYSQL_OPT_LOCAL_INFILE, &localInfile)
+        _ = mysql_options(handle, MYSQL_SET_CHARSET_NAME, "utf8mb4")
+
+        var host: String? = nil
+        var port: UInt32 = 0
+        var socket: String? = nil
+        switch identity.address {
+        case .defaultSocket: break
+        case .socket(let path): socket = path
+        case .network(let name, let number):
+            host = name
+            port = number
+        }
+        let connected = withOptionalCString(host) { host in
+            withOptionalCString(socket) { socket in
+                withOptionalCString(options.db) { database in
+                    withOptionalCString(options.user) { user in
+                        let password = options.passwd ?? SecretBytes([])
+                        return password.withCString { password in
+                            mysql_real_connect(handle, host, user, password, database, port, socket, 0) != nil
+                        }
+                    }
+                }
+            }
+        }
+        guard connected else {
+            let error = DatabaseError(kind: .unavailable, code: mysql_errno(handle), message: errorText(handle))
+            mysql_close(handle)
+            return .failure(error)
+        }
+        return .success(MariaDBConnection(handle: handle, identity: identity))
+    }
+
+    /// Runs `sql` (a statement with exactly one `?`) with `parameter` bound as a string, and
+    /// returns the row count and the first row.
+    func lookup(_ sql: String, parameter: [UInt8], maximumValueLength: Int) -> Result<LookupResult, DatabaseError> {
+        guard let statement = mysql_stmt_init(handle) else { return .failure(connectionError()) }
+        defer { mysql_stmt_close(statement) }
+        let prepared = sql.withCString { mysql_stmt_prepare(statement, $0, UInt(strlen($0))) }
+        guard prepared == 0 else { return .failure(statementError(statement)) }
+        guard mysql_stmt_param_count(statement) == 1 else {
+            return .failure(DatabaseError(kind: .statement, code: 0, message: "the query must contain exactly one parameter (a `?` in where or a column option?)"))
+        }
+        var parameterBytes = parameter
+        var parameterLength = UInt(parameter.count)
+        let executed = parameterBytes.withUnsafeMutableBytes { bytes -> Int32 in
+            var bind = MYSQL_BIND()
+            bind.buffer_type = MYSQL_TYPE_STRING
+            bind.buffer = bytes.baseAddress
+            bind.buffer_length = UInt(bytes.count)
+            return withUnsafeMutablePointer(to: &parameterLength) { length in
+                bind.length = length
+                guard mysql_stmt_bind_param(statement, &bind) == 0 else { return 1 }
+                return mysql_stmt_execute(statement)
+            }
+        }
+        guard executed == 0 else { return .failure(statementError(statement)) }
+        guard mysql_stmt_store_result(statement) == 0 else { return .failure(statementError(statement)) }
+        defer { mysql_stmt_free_result(statement) }
+        let rowCount = mysql_stmt_num_rows(statement)
+        let columnCount = Int(mysql_stmt_field_count(statement))
+        guard rowCount >= 1, columnCount > 0 else { return .success(LookupResult(rowCount: rowCount, firstRow: [])) }
+
+        // First fetch with empty buffers to learn each value's length and NULL-ness.
+        var lengths = [UInt](repeating: 0, count: columnCount)
+        var nulls = [CChar](repeating: 0, count: columnCount)
+        var binds = [MYSQL_BIND](repeating: MYSQL_BIND(), count: columnCount)
+        let fetched: Int32 = lengths.withUnsafeMutableBufferPointer { lengthPointers in
+            nulls.withUnsafeMutableBufferPointer { nullPointers in
+                for i in 0..<columnCount {
+                    binds[i].buffer_type = MYSQL_TYPE_STRING
+                    binds[i].length = lengthPointers.baseAddress! + i
+                    binds[i].is_null = nullPointers.baseAddress! + i
+                }
+                guard mysql_stmt_bind_result(statement, &binds) == 0 else { return 1 }
+                return mysql_stmt_fetch(statement)
+            }
+        }
+        guard fetched == 0 || fetched == MYSQL_DATA_TRUNCATED else { return .failure(statementError(statement)) }
+
+        var row: [SecretBytes?] = []
+        for i in 0..<columnCount {
+            if nulls[i] != 0 {
+                row.append(nil)
+                continue
+            }
+            // An oversized value is reported by length only; reading it would be pointless.
+            let length = Int(min(lengths[i], UInt(maximumValueLength + 1)))
+            let value = SecretBytes(zeroedCount: length)
+            if length > 0 {
+                var columnLength: UInt = 0
+                let status = value.withUnsafeMutableBytes { buffer -> Int32 in
+                    var bind = MYSQL_BIND()
+                    bind.buffer_type = MYSQL_TYPE_STRING
+                    bind.buffer = buffer.baseAddress
+                    bind.buffer_length = UInt(buffer.count)
+                    return withUnsafeMutablePointer(to: &columnLength) { pointer in
+                        bind.length = pointer
+                        return mysql_stmt_fetch_column(statement, &bind, UInt32(i), 0)
+                    }
+                }
+                guard status == 0 else { return .failure(statementError(statement)) }
+            }
+            row.append(value)
+        }
+        return .success(LookupResult(rowCount: rowCount, firstRow: row))
+    }
+
+    private func connectionError() -> DatabaseError {
+        DatabaseError(kind: .unavailable, code: mysql_errno(handle), message: errorText(handle))
+    }
+
+    private func statementError(_ statement: UnsafeMutablePointer<MYSQL_STMT>) -> DatabaseError {
+        let code = mysql_stmt_errno(statement)
+        let message = String(cString: mysql_stmt_error(statement))
+        // Client errors (CR_*, 2000-2999) mean the server is gone or silent; server errors mean the SQL is wrong.
+        return DatabaseError(kind: (2000..<3000).contains(code) ? .unavailable : .statement, code: code, message: message)
+    }
+}
+
+private func errorText(_ handle: UnsafeMutablePointer<MYSQL>) -> String {
+    String(cString: mysql_error(handle))
+}
+
+private func withOptionalCString<R>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let text else { return body(nil) }
+    return text.withCString { body($0) }
+}

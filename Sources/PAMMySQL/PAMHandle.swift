@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+internal import CPAM
+import PAMMySQLCore
+
+/// The one owner of libpam calls: items, the user, the conversation, module data, syslog.
+struct PAMHandle {
+    let raw: OpaquePointer
+
+    /// `pam_get_user` with libpam's default prompt (`login:`), as pam_mysql calls it.
+    func user() -> Result<[UInt8], Outcome> {
+        var pointer: UnsafePointer<CChar>? = nil
+        let status = pam_get_user(raw, &pointer, nil)
+        guard status == PAM_SUCCESS else { return .failure(Outcome(pamCode: status)) }
+        guard let pointer else { return .failure(.userUnknown) }
+        return .success(Array(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))))
+    }
+
+    /// The token an earlier module stored (`PAM_AUTHTOK`), copied into a secret.
+    func authToken() -> Result<SecretBytes?, Outcome> {
+        var item: UnsafeRawPointer? = nil
+        let status = pam_get_item(raw, PAM_AUTHTOK, &item)
+        guard status == PAM_SUCCESS else { return .failure(Outcome(pamCode: status)) }
+        return .success(item.map { SecretBytes(cString: $0.assumingMemoryBound(to: CChar.self)) })
+    }
+
+    func setAuthToken(_ token: SecretBytes) -> Int32 {
+        token.withCString { pam_set_item(raw, PAM_AUTHTOK, $0) }
+    }
+
+    /// A string item such as `PAM_RHOST`, for log lines only.
+    func stringItem(_ type: Int32) -> String? {
+        var item: UnsafeRawPointer? = nil
+        guard pam_get_item(raw, type, &item) == PAM_SUCCESS, let item else { return nil }
+        return String(cString: item.assumingMemoryBound(to: CChar.self))
+    }
+
+    enum PromptFailure: Error {
+        case conversation(Int32)
+    }
+
+    /// Asks one question without echo. Returns nil when the application answered with no text.
+    /// The application's copy of the answer is wiped and freed here.
+    func promptHidden(_ text: String) -> Result<SecretBytes?, PromptFailure> {
+        var response: UnsafeMutablePointer<CChar>? = nil
+        let status = text.withCString { prompt in
+            withVaList([prompt]) { pam_vprompt(raw, PAM_PROMPT_ECHO_OFF, &response, "%s", $0) }
+        }
+        defer {
+            if let response {
+                explicit_bzero(response, strlen(response))
+                free(response)
+            }
+        }
+        guard status == PAM_SUCCESS else { return .failure(.conversation(status)) }
+        return .success(response.map { SecretBytes(cString: $0) })
+    }
+
+    /// Logs through `pam_syslog`, which adds `pam_mysql(service:function):` and uses authpriv.
+    func log(_ priority: LogPriority, _ message: String) {
+        message.withCString { text in
+            withVaList([text]) { pam_vsyslog(raw, priority.rawValue, "%s", $0) }
+        }
+    }
+
+    func data(named name: String) -> UnsafeRawPointer? {
+        var pointer: UnsafeRawPointer? = nil
+        guard pam_get_data(raw, name, &pointer) == PAM_SUCCESS else { return nil }
+        return pointer
+    }
+
+    func setData(
+        named name: String, _ pointer: UnsafeMutableRawPointer,
+        cleanup: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, Int32) -> Void
+    ) -> Int32 {
+        pam_set_data(raw, name, pointer, cleanup)
+    }
+}
+
+extension Outcome {
+    /// For codes libpam hands back (from `pam_get_user`, `pam_get_item`), which pam_mysql
+    /// passes on as they are.
+    init(pamCode: Int32) {
+        self = Outcome.allCases.first { $0.pamCode == pamCode } ?? .serviceError
+    }
+}

@@ -1,0 +1,60 @@
+import PAMMySQLCore
+
+/// The answer of one look-up-and-verify, before the flow decides what PAM hears.
+enum PasswordCheckResult: Equatable {
+    case match
+    case mismatch
+    case userUnknown
+    case failed(Outcome)
+}
+
+extension ModuleCall {
+    /// pam_mysql's `check_passwd`: one SELECT for the user, exactly one row expected, then the
+    /// scheme of `crypt=` compares the password with the stored value.
+    /// - Parameter password: nil when there is no token (only `use_first_pass` asks then).
+    func checkPassword(_ password: SecretBytes?) -> PasswordCheckResult {
+        let sql = SQLStatements.passwordQuery(options)
+        trace("query: \(sql)")
+        let lookup: LookupResult
+        switch context.lookup(sql, parameter: user) {
+        case .failure(let error): return .failed(outcome(for: error))
+        case .success(let result): lookup = result
+        }
+        guard lookup.rowCount != 0 else {
+            log(.err, "SELECT returned no result.")
+            return .userUnknown
+        }
+        guard lookup.rowCount == 1 else {
+            // pam_mysql 0.8.2 used the first row when there were three or more.
+            log(.err, "SELECT returned an indetermined result. (\(lookup.rowCount) rows: the user column must be unique)")
+            return .failed(.serviceError)
+        }
+        guard let stored = lookup.firstRow.first ?? nil else {
+            // Debian's fix of pam_mysql: NULL passwords need nullok and no PAM_DISALLOW_NULL_AUTHTOK.
+            if options.nullOK && !disallowsNullAuthToken {
+                log(.notice, "user \"\(userForLog)\" has a NULL password, accepted because of nullok")
+                return .match
+            }
+            trace("stored password is NULL")
+            return .mismatch
+        }
+        guard let password else { return .mismatch }
+        guard password.count <= maximumPasswordLength else {
+            log(.notice, "password for user \"\(userForLog)\" refused: longer than \(maximumPasswordLength) bytes")
+            return .mismatch
+        }
+        let verification = PasswordSchemes.verify(
+            mode: options.crypt, password: password, stored: stored,
+            context: VerificationContext(useMySQL323: options.use323Passwd, userName: userForLog))
+        switch verification {
+        case .match:
+            trace("password verified with crypt=\(options.crypt.rawValue) (\(options.crypt.name))")
+            return .match
+        case .mismatch:
+            return .mismatch
+        case .malformed(let reason):
+            log(.err, "stored password of user \"\(userForLog)\" is not a valid crypt=\(options.crypt.rawValue) (\(options.crypt.name)) value: \(reason)")
+            return .mismatch
+        }
+    }
+}

@@ -1,0 +1,72 @@
+/// What a PAM call of this module ends with. Every flow returns one of these, and `pamCode`
+/// is the only place that turns them into Linux-PAM's numbers (`<security/_pam_types.h>`,
+/// pinned by a test against the header).
+public enum Outcome: Error, Equatable, Sendable, CaseIterable {
+    case success
+    case serviceError
+    case systemError
+    case bufferError
+    case permissionDenied
+    case authError
+    case authInfoUnavailable
+    case userUnknown
+    case newAuthtokRequired
+    case accountExpired
+    case authtokRecoveryError
+    case authtokError
+    case authtokLockBusy
+    case tryAgain
+    case ignore
+    case authtokExpired
+    case conversationError
+    case abort
+    case conversationAgain
+    case incomplete
+
+    public var pamCode: Int32 {
+        switch self {
+        case .success: 0
+        case .serviceError: 3
+        case .systemError: 4
+        case .bufferError: 5
+        case .permissionDenied: 6
+        case .authError: 7
+        case .authInfoUnavailable: 9
+        case .userUnknown: 10
+        case .newAuthtokRequired: 12
+        case .accountExpired: 13
+        case .authtokRecoveryError: 21
+        case .authtokLockBusy: 22
+        case .authtokError: 20
+        case .tryAgain: 24
+        case .ignore: 25
+        case .authtokExpired: 27
+        case .conversationError: 19
+        case .abort: 26
+        case .conversationAgain: 30
+        case .incomplete: 31
+        }
+    }
+}
+
+/// The three answers a password check can give, as in Dovecot's scheme records.
+public enum VerificationResult: Equatable, Sendable {
+    case match
+    case mismatch
+    /// The stored value cannot be what the scheme expects; the reason names the defect,
+    /// never the value.
+    case malformed(String)
+}
+
+/// Syslog priorities as the Linux-PAM Module Writers' Guide uses them.
+public enum LogPriority: Int32, Sendable {
+    case crit = 2
+    case err = 3
+    case warning = 4
+    case notice = 5
+    case info = 6
+    case debug = 7
+}
+
+/// Where the core sends its log lines; the PAM layer implements it with `pam_syslog`.
+public typealias LogSink = (LogPriority, String) -> Void

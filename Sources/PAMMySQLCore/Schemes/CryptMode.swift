@@ -1,0 +1,50 @@
+/// The `crypt=` values of pam_mysql 0.8.2, with the names it accepts for each.
+public enum CryptMode: Int, CaseIterable, Sendable {
+    case plain = 0
+    case crypt = 1
+    case mysql = 2
+    case md5 = 3
+    case sha1 = 4
+    case drupal7 = 5
+    case joomla15 = 6
+    case ssha = 7
+    case sha512 = 8
+    case sha256 = 9
+
+    /// The name pam_mysql accepts for the mode (`Y` is its historical name for crypt(3)).
+    public var name: String {
+        switch self {
+        case .plain: "plain"
+        case .crypt: "Y"
+        case .mysql: "mysql"
+        case .md5: "md5"
+        case .sha1: "sha1"
+        case .drupal7: "drupal7"
+        case .joomla15: "joomla15"
+        case .ssha: "ssha"
+        case .sha512: "sha512"
+        case .sha256: "sha256"
+        }
+    }
+
+    /// Parses an option value: exactly `0`…`9`, or a name compared case-insensitively.
+    /// Anything else (`10`, `03`, ` 0`, empty) is nil, which the caller turns into an error.
+    public init?(optionValue value: String) {
+        if value.utf8.count == 1, let digit = value.utf8.first, digit >= UInt8(ascii: "0"),
+            digit <= UInt8(ascii: "9")
+        {
+            self.init(rawValue: Int(digit - UInt8(ascii: "0")))
+            return
+        }
+        let lowered = asciiLowercased(value)
+        guard let mode = CryptMode.allCases.first(where: { asciiLowercased($0.name) == lowered }) else {
+            return nil
+        }
+        self = mode
+    }
+}
+
+/// ASCII-only lowercasing, like `strcasecmp` in the C locale.
+func asciiLowercased(_ text: String) -> String {
+    String(decoding: text.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+}

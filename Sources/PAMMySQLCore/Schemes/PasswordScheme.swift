@@ -1,0 +1,60 @@
+/// Everything a verifier may need besides the two secrets.
+public struct VerificationContext: Sendable {
+    /// `use_323_passwd`: crypt=2 uses MySQL's pre-4.1 `OLD_PASSWORD()`.
+    public var useMySQL323: Bool
+    /// The PAM user, for schemes that mix it in (Dovecot's DIGEST-MD5, later).
+    public var userName: String
+
+    public init(useMySQL323: Bool = false, userName: String = "") {
+        self.useMySQL323 = useMySQL323
+        self.userName = userName
+    }
+}
+
+/// One way of checking a typed password against the value stored in the database.
+///
+/// A scheme is a plain record plus a verify function, as in Dovecot's password schemes: adding
+/// a scheme (Dovecot's `{SCHEME}` forms) means adding a type and registering it in
+/// `PasswordSchemes`, not touching the flows.
+public protocol PasswordScheme: Sendable {
+    /// The name used in log lines ("md5", "drupal7", …).
+    var name: String { get }
+    /// Compares `password` with `stored`. Must run in time independent of where they differ,
+    /// must not trap on any stored value, and must not keep copies of either.
+    func verify(password: SecretBytes, stored: SecretBytes, context: VerificationContext) -> VerificationResult
+}
+
+/// Longest password accepted: libxcrypt's `CRYPT_MAX_PASSPHRASE_SIZE` and libpam's
+/// `PAM_MAX_RESP_SIZE`. Longer ones are refused before any hashing.
+public let maximumPasswordLength = 512
+
+/// Longest stored value we look at; a bigger column value is a malformed entry, not a hash.
+public let maximumStoredValueLength = 4096
+
+/// The verifier registry for pam_mysql's numbered modes.
+public enum PasswordSchemes {
+    public static func scheme(for mode: CryptMode) -> any PasswordScheme {
+        switch mode {
+        case .plain: PlainScheme()
+        case .crypt: CryptScheme()
+        case .mysql: MySQLPasswordScheme()
+        case .md5: HexDigestScheme(name: "md5", algorithm: .md5)
+        case .sha1: HexDigestScheme(name: "sha1", algorithm: .sha1)
+        case .drupal7: DrupalScheme()
+        case .joomla15: JoomlaScheme()
+        case .ssha: SSHAScheme()
+        case .sha512: HexDigestScheme(name: "sha512", algorithm: .sha512)
+        case .sha256: HexDigestScheme(name: "sha256", algorithm: .sha256)
+        }
+    }
+
+    /// Verifies with the length limit every mode shares applied first.
+    public static func verify(
+        mode: CryptMode, password: SecretBytes, stored: SecretBytes, context: VerificationContext
+    ) -> VerificationResult {
+        guard stored.count <= maximumStoredValueLength else {
+            return .malformed("stored value is \(stored.count) bytes, more than \(maximumStoredValueLength)")
+        }
+        return scheme(for: mode).verify(password: password, stored: stored, context: context)
+    }
+}

@@ -1,0 +1,8 @@
+/// crypt=0: the stored value is the password itself, compared byte for byte.
+struct PlainScheme: PasswordScheme {
+    let name = "plain"
+
+    func verify(password: SecretBytes, stored: SecretBytes, context: VerificationContext) -> VerificationResult {
+        password.constantTimeEquals(stored) ? .match : .mismatch
+    }
+}

@@ -1,0 +1,15 @@
+/// crypt=7: LDAP-style salted SHA-1 without the `{SSHA}` prefix: base64(SHA1(pw‖salt)‖salt).
+/// pam_mysql aborted the host on salts over 10 bytes, on non-base64 data and on a `{SSHA}`
+/// prefix; here each of those is a malformed value.
+struct SSHAScheme: PasswordScheme {
+    let name = "ssha"
+
+    func verify(password: SecretBytes, stored: SecretBytes, context: VerificationContext) -> VerificationResult {
+        guard let raw = Base64.decode(stored) else { return .malformed("wrong SSHA hash format (not base64)") }
+        guard raw.count >= DigestAlgorithm.sha1.length else { return .malformed("wrong SSHA hash format (too short)") }
+        let salt = raw.slice(DigestAlgorithm.sha1.length..<raw.count)
+        guard let digest = DigestAlgorithm.sha1.digest(password, salt) else { return .malformed("libcrypto failed") }
+        // Compare the re-encoded text, as pam_mysql does: a non-canonical encoding is a mismatch.
+        return Base64.encode(digest.appending(salt)).constantTimeEquals(stored) ? .match : .mismatch
+    }
+}

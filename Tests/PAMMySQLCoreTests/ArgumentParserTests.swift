@@ -1,0 +1,118 @@
+import PAMMySQLCore
+import XCTest
+
+/// pam_mysql_reference.md §1.2-1.4: how each argument of a pam.d line is read.
+final class ArgumentParserTests: XCTestCase {
+    var logged: [(LogPriority, String)] = []
+
+    func parse(_ arguments: [String], into options: ModuleOptions = ModuleOptions()) throws(OptionError) -> ModuleOptions {
+        var options = options
+        try ModuleArgumentParser.apply(arguments.map { SecretBytes(Array($0.utf8)) }, to: &options) { self.logged.append(($0, $1)) }
+        return options
+    }
+
+    func testDefaultsMatchPamMySQL() {
+        let options = ModuleOptions()
+        XCTAssertEqual(options.crypt, .plain)
+        XCTAssertEqual(options.statColumn, "0")
+        XCTAssertTrue(options.tryFirstPass)
+        XCTAssertTrue(options.md5)
+        XCTAssertFalse(options.useFirstPass)
+        XCTAssertFalse(options.verbose)
+        XCTAssertFalse(options.nullOK)
+        XCTAssertFalse(options.sqlLog)
+        XCTAssertNil(options.user)
+        XCTAssertNil(options.host)
+    }
+
+    func testValueRunsFromTheFirstEquals() throws {
+        let options = try parse(["where=active=1", "table=a=b"])
+        XCTAssertEqual(options.whereClause, "active=1")
+        XCTAssertEqual(options.table, "a=b")
+    }
+
+    func testBareFlagsAreTrue() throws {
+        let options = try parse(["use_first_pass", "verbose", "nullok"])
+        XCTAssertTrue(options.useFirstPass)
+        XCTAssertTrue(options.verbose)
+        XCTAssertTrue(options.nullOK)
+    }
+
+    func testBooleanTruthinessRule() throws {
+        for falseValue in ["0", "n", "N", "no", "NO", "false", "False"] {
+            XCTAssertFalse(try parse(["verbose=\(falseValue)"]).verbose, falseValue)
+        }
+        for trueValue in ["", "1", "yes", "true", "off", "disable", "00", " 0"] {
+            XCTAssertTrue(try parse(["verbose=\(trueValue)"]).verbose, trueValue)
+        }
+    }
+
+    func testDebugIsAnAliasOfVerbose() throws {
+        XCTAssertTrue(try parse(["debug"]).verbose)
+    }
+
+    func testOptionNamesAreCaseSensitiveAndUnknownOnesAreLoggedAsErrors() throws {
+        let options = try parse(["Crypt=3", "password=x"])
+        XCTAssertEqual(options.crypt, .plain)
+        XCTAssertNil(options.passwd)
+        XCTAssertEqual(logged.map(\.0), [.err, .err])
+        XCTAssertEqual(logged.map(\.1), ["unknown option: Crypt", "unknown option: password"])
+    }
+
+    func testCryptAcceptsDigitsAndNames() throws {
+        for mode in CryptMode.allCases {
+            XCTAssertEqual(try parse(["crypt=\(mode.rawValue)"]).crypt, mode)
+            XCTAssertEqual(try parse(["crypt=\(mode.name)"]).crypt, mode)
+            XCTAssertEqual(try parse(["crypt=\(mode.name.uppercased())"]).crypt, mode)
+        }
+        XCTAssertEqual(try parse(["crypt=y"]).crypt, .crypt)
+    }
+
+    func testInvalidCryptIsAnError() {
+        for bad in ["crypt=10", "crypt=03", "crypt= 0", "crypt=", "crypt", "crypt=bcrypt"] {
+            XCTAssertThrowsError(try parse([bad]), bad) { error in
+                XCTAssertEqual(error as? OptionError, .invalidCrypt(origin: "argument crypt"))
+            }
+        }
+    }
+
+    func testLastRepeatedOptionWins() throws {
+        XCTAssertEqual(try parse(["table=a", "table=b"]).table, "b")
+    }
+
+    func testBracketedArgumentsArriveWithSpaces() throws {
+        // libpam removes the brackets; the module sees one argument with spaces.
+        let options = try parse(["where=domain=\"example.com\" AND active=1"])
+        XCTAssertEqual(options.whereClause, "domain=\"example.com\" AND active=1")
+    }
+
+    func testOptionsPersistAcrossLinesOfOneHandle() throws {
+        let first = try parse(["user=postfix", "db=mail", "crypt=3", "passwdcolumn=pw"])
+        let second = try parse(["statcolumn=stat"], into: first)
+        XCTAssertEqual(second.user, "postfix")
+        XCTAssertEqual(second.crypt, .md5)
+        XCTAssertEqual(second.passwdColumn, "pw")
+        XCTAssertEqual(second.statColumn, "stat")
+    }
+
+    func testVerboseNeverEchoesTheDatabasePassword() throws {
+        let options = try parse(["verbose", "passwd=db-Secret-9f3k", "user=postfix"])
+        options.passwd!.withUnsafeBytes { XCTAssertEqual(Array($0), Array("db-Secret-9f3k".utf8)) }
+        XCTAssertFalse(logged.contains { $0.1.contains("db-Secret") })
+        XCTAssertTrue(logged.contains { $0.1 == "option passwd is set (value not logged)" })
+        XCTAssertTrue(logged.contains { $0.1 == "option user is set to \"postfix\"" })
+    }
+
+    func testTimeoutsAreBoundedWholeSeconds() throws {
+        XCTAssertEqual(try parse(["connect_timeout=2"]).connectTimeout, 2)
+        XCTAssertEqual(ModuleOptions().readTimeout, 5)
+        for bad in ["connect_timeout=0", "read_timeout=-1", "write_timeout=3601", "connect_timeout=", "connect_timeout=1.5"] {
+            XCTAssertThrowsError(try parse([bad]), bad)
+        }
+    }
+
+    func testControlCharactersInValuesAreEscapedInTraces() throws {
+        _ = try parse(["verbose", "table=a\nb\u{1b}"])
+        XCTAssertTrue(logged.contains { $0.1 == "option table is set to \"a\\x0ab\\x1b\"" })
+    }
+}

@@ -1,0 +1,97 @@
+import PAMMySQLCore
+import CPAM
+import XCTest
+
+final class OutcomeTests: XCTestCase {
+    /// The one outcome-to-PAM-code table, pinned against Linux-PAM's header.
+    func testOutcomeCodesMatchLinuxPAM() {
+        let expected: [Outcome: Int32] = [
+            .success: PAM_SUCCESS, .serviceError: PAM_SERVICE_ERR, .systemError: PAM_SYSTEM_ERR,
+            .bufferError: PAM_BUF_ERR, .permissionDenied: PAM_PERM_DENIED, .authError: PAM_AUTH_ERR,
+            .authInfoUnavailable: PAM_AUTHINFO_UNAVAIL, .userUnknown: PAM_USER_UNKNOWN,
+            .newAuthtokRequired: PAM_NEW_AUTHTOK_REQD, .accountExpired: PAM_ACCT_EXPIRED,
+            .authtokRecoveryError: PAM_AUTHTOK_RECOVERY_ERR, .authtokError: PAM_AUTHTOK_ERR,
+            .authtokLockBusy: PAM_AUTHTOK_LOCK_BUSY, .tryAgain: PAM_TRY_AGAIN, .ignore: PAM_IGNORE,
+            .authtokExpired: PAM_AUTHTOK_EXPIRED, .conversationError: PAM_CONV_ERR, .abort: PAM_ABORT,
+            .conversationAgain: PAM_CONV_AGAIN, .incomplete: PAM_INCOMPLETE,
+        ]
+        XCTAssertEqual(expected.count, Outcome.allCases.count)
+        for outcome in Outcome.allCases {
+            XCTAssertEqual(outcome.pamCode, expected[outcome], "\(outcome)")
+        }
+    }
+}
+
+final class AccountStatusTests: XCTestCase {
+    func outcome(_ status: String?, nullPassword: Bool = false) -> Outcome {
+        AccountStatus.outcome(bits: AccountStatus.bits(statusValue: status.map { SecretBytes(Array($0.utf8)) }, passwordIsNull: nullPassword))
+    }
+
+    func testStatusBitsAsPamMySQLReadsThem() {
+        XCTAssertEqual(outcome("0"), .success)
+        XCTAssertEqual(outcome("1"), .accountExpired)
+        XCTAssertEqual(outcome("2"), .authtokExpired)
+        XCTAssertEqual(outcome("2", nullPassword: true), .newAuthtokRequired)
+        XCTAssertEqual(outcome("3"), .accountExpired)
+        XCTAssertEqual(outcome("4"), .success)  // bit 2 of the column is ignored
+        XCTAssertEqual(outcome(nil), .accountExpired)  // NULL status
+        XCTAssertEqual(outcome("abc"), .success)  // strtol: no digits is 0
+        XCTAssertEqual(outcome("  2xyz"), .authtokExpired)
+        XCTAssertEqual(outcome("-1"), .accountExpired)  // every bit set
+        XCTAssertEqual(outcome("99999999999999999999999"), .accountExpired)  // clamped to LONG_MAX
+    }
+}
+
+final class ServerAddressTests: XCTestCase {
+    func testHostForms() {
+        XCTAssertEqual(ServerAddress(hostOption: nil), .defaultSocket)
+        XCTAssertEqual(ServerAddress(hostOption: "/run/mysqld/mysqld.sock"), .socket(path: "/run/mysqld/mysqld.sock"))
+        XCTAssertEqual(ServerAddress(hostOption: "127.0.0.1"), .network(host: "127.0.0.1", port: 0))
+        XCTAssertEqual(ServerAddress(hostOption: "db.example.com:3307"), .network(host: "db.example.com", port: 3307))
+        XCTAssertEqual(ServerAddress(hostOption: "127.0.0.1:13306x"), .network(host: "127.0.0.1", port: 13306))
+        XCTAssertEqual(ServerAddress(hostOption: "localhost:3306"), .network(host: "localhost", port: 3306))
+        XCTAssertEqual(ServerAddress(hostOption: "host:"), .network(host: "host", port: 0))
+        XCTAssertEqual(ServerAddress(hostOption: "::1"), .network(host: "", port: 0))
+    }
+}
+
+final class EncodingTests: XCTestCase {
+    func bytes(_ s: SecretBytes?) -> [UInt8]? { s?.withUnsafeBytes { Array($0) } }
+
+    func testBase64RoundTripAndStrictness() {
+        for length in 0..<40 {
+            let input = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            let encoded = Base64.encode(SecretBytes(input))
+            XCTAssertEqual(bytes(Base64.decode(encoded)), input)
+        }
+        XCTAssertEqual(bytes(Base64.encode(SecretBytes(Array("foob".utf8)))), Array("Zm9vYg==".utf8))
+        for bad in ["Zm9vYg=", "Zm9v\nYg==", "Zm=vYg==", "Zm9vY!==", "===="] {
+            XCTAssertNil(Base64.decode(SecretBytes(Array(bad.utf8))), bad)
+        }
+    }
+
+    func testConstantTimeEquality() {
+        let a = Array("abc".utf8), b = Array("abd".utf8)
+        a.withUnsafeBytes { x in
+            XCTAssertTrue(ConstantTime.equals(x, x))
+            b.withUnsafeBytes { y in XCTAssertFalse(ConstantTime.equals(x, y)) }
+            Array("ab".utf8).withUnsafeBytes { y in XCTAssertFalse(ConstantTime.equals(x, y)) }
+        }
+    }
+
+    func testLogTextEscapesAndTruncates() {
+        XCTAssertEqual(LogText.escaped("o'brien\\x\n"), "o'brien\\x5cx\\x0a")
+        XCTAssertEqual(LogText.escaped(String(repeating: "a", count: 10), limit: 4), "aaaa...(10 bytes)")
+    }
+
+    func testSQLStatementsKeepPamMySQLTemplates() {
+        var options = ModuleOptions()
+        options.table = "mailbox"
+        options.userColumn = "username"
+        options.passwdColumn = "password"
+        XCTAssertEqual(SQLStatements.passwordQuery(options), "SELECT password FROM mailbox WHERE username = ?")
+        XCTAssertEqual(SQLStatements.statusQuery(options), "SELECT 0, password FROM mailbox WHERE username = ?")
+        options.whereClause = "active=1"
+        XCTAssertEqual(SQLStatements.passwordQuery(options), "SELECT password FROM mailbox WHERE username = ? AND (active=1)")
+    }
+}
