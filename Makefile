@@ -1,0 +1,61 @@
+# pam_mysql in Swift. `make` builds build/pam_mysql.so; `make test` and `make demo` also install
+# the Debian packages they need (as root) and start their own throwaway MariaDB on loopback.
+
+SWIFT        ?= swift
+SWIFT_FLAGS  := -c release --disable-local-rpath
+BUILD        := build
+MODULE       := $(BUILD)/pam_mysql.so
+HELPERS      := $(BUILD)/test-helpers
+MULTIARCH    := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)
+PAMDIR       ?= /lib/$(MULTIARCH)/security
+MODULE_NAME  ?= pam_mysql.so
+PYTHON       ?= python3
+SOURCES      := Package.swift $(shell find Sources -type f 2>/dev/null)
+
+.PHONY: all deps build install uninstall test unit-test integration-test demo clean
+
+all: $(MODULE)
+
+# Build once; every test reuses this module and these object files.
+$(MODULE): $(SOURCES)
+	$(SWIFT) build $(SWIFT_FLAGS) --product pam_mysql
+	mkdir -p $(BUILD)
+	strip --strip-unneeded -o $(MODULE).tmp "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/libpam_mysql.so"
+	mv -f $(MODULE).tmp $(MODULE)
+
+build: $(MODULE)
+
+deps:
+	scripts/install-deps.sh
+
+$(HELPERS)/pam_loop: Tests/integration/helpers/pam_loop.c
+	mkdir -p $(HELPERS)
+	cc -O2 -Wall -Wextra -o $@ $< -lpam
+
+$(HELPERS)/libsyslog_capture.so: Tests/integration/helpers/syslog_capture.c
+	mkdir -p $(HELPERS)
+	cc -O2 -Wall -Wextra -shared -fPIC -o $@ $<
+
+helpers: $(HELPERS)/pam_loop $(HELPERS)/libsyslog_capture.so
+
+unit-test: $(MODULE)
+	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
+	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
+
+integration-test: $(MODULE) helpers
+	$(PYTHON) -m pytest -q -rfEs Tests/integration
+
+test: deps
+	$(MAKE) unit-test
+	$(MAKE) integration-test
+
+demo: deps $(MODULE)
+	scripts/demo.sh
+
+# Atomic install (install to a temporary name, then rename): a running daemon keeps the old
+# code mapped (the module is NODELETE) and never sees a half-written file.
+install: $(MODULE)
+	scripts/install-module.sh "$(MODULE)" "$(DESTDIR)$(PAMDIR)" "$(MODULE_NAME)"
+
+clean:
+	rm -rf $(BUILD) .build
