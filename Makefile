@@ -12,7 +12,7 @@ MODULE_NAME  ?= pam_mysql.so
 PYTHON       ?= python3
 SOURCES      := Package.swift $(shell find Sources -type f 2>/dev/null)
 
-.PHONY: all deps build install uninstall test unit-test integration-test demo clean
+.PHONY: all deps build helpers install test unit-test integration-test demo clean
 
 all: $(MODULE)
 
@@ -36,7 +36,11 @@ $(HELPERS)/libsyslog_capture.so: Tests/integration/helpers/syslog_capture.c
 	mkdir -p $(HELPERS)
 	cc -O2 -Wall -Wextra -shared -fPIC -o $@ $<
 
-helpers: $(HELPERS)/pam_loop $(HELPERS)/libsyslog_capture.so
+$(HELPERS)/pam_preset_authtok.so: Tests/integration/helpers/pam_preset_authtok.c
+	mkdir -p $(HELPERS)
+	cc -O2 -Wall -Wextra -shared -fPIC -o $@ $< -lpam
+
+helpers: $(HELPERS)/pam_loop $(HELPERS)/libsyslog_capture.so $(HELPERS)/pam_preset_authtok.so
 
 unit-test: $(MODULE)
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
