@@ -7,7 +7,7 @@ extension ModuleCall {
         let sql = SQLStatements.statusQuery(options)
         trace("query: \(sql)")
         let lookup: LookupResult
-        switch context.lookup(sql, parameter: user) {
+        switch context.lookup(sql, parameter: user, trace: trace) {
         case .failure(let error): return outcome(for: error)
         case .success(let result): lookup = result
         }

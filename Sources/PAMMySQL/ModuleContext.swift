@@ -32,11 +32,12 @@ final class ModuleContext {
     /// Runs a one-parameter lookup on this handle's connection, opening it if needed. A reused
     /// connection that turns out to be gone (server restart, `wait_timeout`) is replaced and
     /// the statement sent once more; a fresh one is never retried.
-    func lookup(_ sql: String, parameter: [UInt8]) -> Result<LookupResult, DatabaseError> {
+    func lookup(_ sql: String, parameter: [UInt8], trace: (String) -> Void) -> Result<LookupResult, DatabaseError> {
         let identity = ConnectionIdentity(options)
         var reused = false
         if let current = connection, current.isUsableInThisProcess, current.identity.matches(identity) {
             reused = true
+            trace("reusing the open connection")
         } else {
             dropConnection()
         }
@@ -45,6 +46,7 @@ final class ModuleContext {
             if let current = connection {
                 open = current
             } else {
+                trace("connecting to \(identity.address.description) as \(LogText.escaped(identity.user))")
                 switch MariaDBConnection.open(options) {
                 case .success(let fresh): open = fresh
                 case .failure(let error): return .failure(error)
@@ -53,6 +55,7 @@ final class ModuleContext {
             }
             let result = open.lookup(sql, parameter: parameter, maximumValueLength: maximumStoredValueLength)
             if case .failure(let error) = result, error.isLostConnection, reused, attempt == 0 {
+                trace("the open connection was lost (\(LogText.escaped(error.message))); reconnecting once")
                 dropConnection()
                 reused = false
                 continue

@@ -16,12 +16,17 @@ extension ModuleCall {
         let sql = SQLStatements.passwordQuery(options)
         trace("query: \(sql)")
         let lookup: LookupResult
-        switch context.lookup(sql, parameter: user) {
+        switch context.lookup(sql, parameter: user, trace: trace) {
         case .failure(let error): return .failed(outcome(for: error))
         case .success(let result): lookup = result
         }
         guard lookup.rowCount != 0 else {
             log(.err, "SELECT returned no result.")
+            if let password, password.count <= maximumPasswordLength {
+                _ = PasswordSchemes.verify(
+                    mode: options.crypt, password: password, stored: PasswordSchemes.decoyStoredValue(for: options.crypt),
+                    context: VerificationContext(useMySQL323: options.use323Passwd))
+            }
             return .userUnknown
         }
         guard lookup.rowCount == 1 else {

@@ -8,6 +8,15 @@ public enum ServerAddress: Equatable, Sendable {
     /// `localhost` means the Unix socket by libmariadb's convention.
     case network(host: String, port: UInt32)
 
+    /// For log lines: where the connection goes, never with credentials.
+    public var description: String {
+        switch self {
+        case .defaultSocket: "the default socket"
+        case .socket(let path): "socket \(LogText.escaped(path))"
+        case .network(let host, let port): "\(LogText.escaped(host)) port \(port == 0 ? "default" : String(port))"
+        }
+    }
+
     public init(hostOption: String?) {
         guard let value = hostOption else {
             self = .defaultSocket

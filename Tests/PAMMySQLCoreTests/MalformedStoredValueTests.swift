@@ -91,3 +91,16 @@ final class MalformedStoredValueTests: XCTestCase {
         }
     }
 }
+
+final class DecoyStoredValueTests: XCTestCase {
+    /// The decoy verified for unknown users must be well-formed (so it costs a real
+    /// verification) and must not match anything a user would type.
+    func testDecoysAreWellFormedAndMatchNothing() {
+        for mode in CryptMode.allCases {
+            let result = PasswordSchemes.verify(
+                mode: mode, password: SecretBytes(Array("secret".utf8)), stored: PasswordSchemes.decoyStoredValue(for: mode),
+                context: VerificationContext())
+            XCTAssertEqual(result, .mismatch, "\(mode)")
+        }
+    }
+}

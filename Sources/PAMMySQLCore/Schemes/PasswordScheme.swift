@@ -48,6 +48,26 @@ public enum PasswordSchemes {
         }
     }
 
+    /// A valid stored value of `mode` for a password nobody knows. Verifying against it when the
+    /// user does not exist makes "unknown user" cost as much as "wrong password", so response
+    /// times do not tell which user names exist (OpenSSH's fake password does the same).
+    public static func decoyStoredValue(for mode: CryptMode) -> SecretBytes {
+        let value: String =
+            switch mode {
+            case .plain: "decoy-password-not-used"
+            case .crypt: "$6$decoysaltdecoy$QcezYuN.ZCxTRnZaUk8dZflh/DUUiUlyhOISyoN8UrH5DVhBL3DPLlj/IsKhKxmmR.fihhNrFFznJFwrIsEpm1"
+            case .mysql: "*0000000000000000000000000000000000000000"
+            case .md5: "00000000000000000000000000000000"
+            case .sha1: "0000000000000000000000000000000000000000"
+            case .drupal7: "$S$Ddecoysal00000000000000000000000000000000000000000000"
+            case .joomla15: "00000000000000000000000000000000:decoysaltdecoysaltdecoysaltdecoy"
+            case .ssha: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+            case .sha512: String(repeating: "0", count: 128)
+            case .sha256: String(repeating: "0", count: 64)
+            }
+        return SecretBytes(Array(value.utf8))
+    }
+
     /// Verifies with the length limit every mode shares applied first.
     public static func verify(
         mode: CryptMode, password: SecretBytes, stored: SecretBytes, context: VerificationContext
