@@ -9,7 +9,8 @@ HELPERS      := $(BUILD)/test-helpers
 MULTIARCH    := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)
 PAMDIR       ?= /lib/$(MULTIARCH)/security
 MODULE_NAME  ?= pam_mysql.so
-PYTHON       ?= python3
+# The python3 that has pytest (pyenv's on these machines, else Debian's python3-pytest).
+PYTHON       ?= $(shell python3 -c 'import pytest' 2>/dev/null && echo python3 || echo /usr/bin/python3)
 SOURCES      := Package.swift $(shell find Sources -type f 2>/dev/null)
 
 .PHONY: all deps build helpers install test unit-test integration-test demo clean
@@ -47,7 +48,7 @@ unit-test: $(MODULE)
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
 
 integration-test: $(MODULE) helpers
-	$(PYTHON) -m pytest -q -rfEs Tests/integration
+	cd Tests/integration && $(PYTHON) -m pytest -q -rfEs .
 
 test: deps
 	$(MAKE) unit-test
