@@ -147,12 +147,8 @@ final class MariaDBConnection {
         var parameterBytes = parameter
         var parameterLength = UInt(parameter.count)
         let executed = parameterBytes.withUnsafeMutableBytes { bytes -> Int32 in
-            var bind = MYSQL_BIND()
-            bind.buffer_type = MYSQL_TYPE_STRING
-            bind.buffer = bytes.baseAddress
-            bind.buffer_length = UInt(bytes.count)
-            return withUnsafeMutablePointer(to: &parameterLength) { length in
-                bind.length = length
+            withUnsafeMutablePointer(to: &parameterLength) { length in
+                var bind = stringBind(bytes, length: length)
                 guard mysql_stmt_bind_param(statement, &bind) == 0 else { return 1 }
                 return mysql_stmt_execute(statement)
             }
@@ -193,12 +189,8 @@ final class MariaDBConnection {
             if length > 0 {
                 var columnLength: UInt = 0
                 let status = value.withUnsafeMutableBytes { buffer -> Int32 in
-                    var bind = MYSQL_BIND()
-                    bind.buffer_type = MYSQL_TYPE_STRING
-                    bind.buffer = buffer.baseAddress
-                    bind.buffer_length = UInt(buffer.count)
-                    return withUnsafeMutablePointer(to: &columnLength) { pointer in
-                        bind.length = pointer
+                    withUnsafeMutablePointer(to: &columnLength) { length in
+                        var bind = stringBind(buffer, length: length)
                         return mysql_stmt_fetch_column(statement, &bind, UInt32(i), 0)
                     }
                 }
@@ -219,6 +211,16 @@ final class MariaDBConnection {
         // Client errors (CR_*, 2000-2999) mean the server is gone or silent; server errors mean the SQL is wrong.
         return DatabaseError(kind: (2000..<3000).contains(code) ? .unavailable : .statement, code: code, message: message)
     }
+}
+
+/// A string bind over `buffer` (a parameter to send or a column value to receive).
+private func stringBind(_ buffer: UnsafeMutableRawBufferPointer, length: UnsafeMutablePointer<UInt>) -> MYSQL_BIND {
+    var bind = MYSQL_BIND()
+    bind.buffer_type = MYSQL_TYPE_STRING
+    bind.buffer = buffer.baseAddress
+    bind.buffer_length = UInt(buffer.count)
+    bind.length = length
+    return bind
 }
 
 private func errorText(_ handle: UnsafeMutablePointer<MYSQL>) -> String {

@@ -44,6 +44,25 @@ struct ModuleCall {
 
     var disallowsNullAuthToken: Bool { flags & Int32(bitPattern: UInt32(PAM_DISALLOW_NULL_AUTHTOK)) != 0 }
 
+    /// Runs a one-parameter SELECT for the user with pam_mysql's row rule: no row is an unknown
+    /// user, exactly one row is the answer, more rows are an error (pam_mysql 0.8.2 used the
+    /// first of three or more).
+    func selectSingleRow(_ sql: String) -> Result<[SecretBytes?], Outcome> {
+        trace("query: \(sql)")
+        switch context.lookup(sql, parameter: user, trace: trace) {
+        case .failure(let error):
+            return .failure(outcome(for: error))
+        case .success(let lookup) where lookup.rowCount == 0:
+            log(.err, "SELECT returned no result.")
+            return .failure(.userUnknown)
+        case .success(let lookup) where lookup.rowCount > 1:
+            log(.err, "SELECT returned an indetermined result. (\(lookup.rowCount) rows: the user column must be unique)")
+            return .failure(.serviceError)
+        case .success(let lookup):
+            return .success(lookup.firstRow)
+        }
+    }
+
     /// Logs a database failure once and says what PAM hears.
     func outcome(for error: DatabaseError) -> Outcome {
         log(.err, "MySQL error (\(LogText.escaped(error.message, limit: 256)))")

@@ -13,28 +13,19 @@ extension ModuleCall {
     /// scheme of `crypt=` compares the password with the stored value.
     /// - Parameter password: nil when there is no token (only `use_first_pass` asks then).
     func checkPassword(_ password: SecretBytes?) -> PasswordCheckResult {
-        let sql = SQLStatements.passwordQuery(options)
-        trace("query: \(sql)")
-        let lookup: LookupResult
-        switch context.lookup(sql, parameter: user, trace: trace) {
-        case .failure(let error): return .failed(outcome(for: error))
-        case .success(let result): lookup = result
-        }
-        guard lookup.rowCount != 0 else {
-            log(.err, "SELECT returned no result.")
+        let row: [SecretBytes?]
+        switch selectSingleRow(SQLStatements.passwordQuery(options)) {
+        case .success(let found): row = found
+        case .failure(.userUnknown):
             if let password, password.count <= maximumPasswordLength {
                 _ = PasswordSchemes.verify(
                     mode: options.crypt, password: password, stored: PasswordSchemes.decoyStoredValue(for: options.crypt),
                     context: VerificationContext(useMySQL323: options.use323Passwd))
             }
             return .userUnknown
+        case .failure(let outcome): return .failed(outcome)
         }
-        guard lookup.rowCount == 1 else {
-            // pam_mysql 0.8.2 used the first row when there were three or more.
-            log(.err, "SELECT returned an indetermined result. (\(lookup.rowCount) rows: the user column must be unique)")
-            return .failed(.serviceError)
-        }
-        guard let stored = lookup.firstRow.first ?? nil else {
+        guard let stored = row.first ?? nil else {
             // Debian's fix of pam_mysql: NULL passwords need nullok and no PAM_DISALLOW_NULL_AUTHTOK.
             if options.nullOK && !disallowsNullAuthToken {
                 log(.notice, "user \"\(userForLog)\" has a NULL password, accepted because of nullok")
