@@ -25,11 +25,14 @@ struct DatabaseError: Error {
     var isLostConnection: Bool { code == 2006 || code == 2013 || code == 2055 }
 }
 
-/// The rows of one lookup, capped: pam_mysql only needs to tell 0, 1 and "more than one".
-struct LookupResult {
+/// What a statement returned. A SELECT keeps only its first row: pam_mysql only needs to tell
+/// 0, 1 and "more than one".
+struct StatementResult {
     let rowCount: UInt64
     /// The columns of the first row (nil for SQL NULL), each a secret: a stored hash is one.
     let firstRow: [SecretBytes?]
+    /// Rows an INSERT or UPDATE changed.
+    let affectedRows: UInt64
 }
 
 /// The values that decide whether an open connection can serve another call: a different
@@ -134,33 +137,61 @@ final class MariaDBConnection {
         return .success(MariaDBConnection(handle: handle, identity: identity))
     }
 
-    /// Runs `sql` (a statement with exactly one `?`) with `parameter` bound as a string, and
-    /// returns the row count and the first row.
-    func lookup(_ sql: String, parameter: [UInt8], maximumValueLength: Int) -> Result<LookupResult, DatabaseError> {
+    /// Runs `sql` with `parameters` bound as strings, one per `?`, and returns the row count
+    /// and the first row (a SELECT) or the number of changed rows (an INSERT or UPDATE).
+    func execute(_ sql: String, parameters: [SecretBytes], maximumValueLength: Int) -> Result<StatementResult, DatabaseError> {
         guard let statement = mysql_stmt_init(handle) else { return .failure(connectionError()) }
         defer { mysql_stmt_close(statement) }
         let prepared = sql.withCString { mysql_stmt_prepare(statement, $0, UInt(strlen($0))) }
         guard prepared == 0 else { return .failure(statementError(statement)) }
-        guard mysql_stmt_param_count(statement) == 1 else {
-            return .failure(DatabaseError(kind: .statement, code: 0, message: "the query must contain exactly one parameter (a `?` in where or a column option?)"))
+        guard mysql_stmt_param_count(statement) == UInt(parameters.count) else {
+            return .failure(DatabaseError(
+                kind: .statement, code: 0,
+                message: "the statement must contain exactly \(parameters.count) parameter(s); is there a `?` in where or a column option?"))
         }
-        var parameterBytes = parameter
-        var parameterLength = UInt(parameter.count)
-        let executed = parameterBytes.withUnsafeMutableBytes { bytes -> Int32 in
-            withUnsafeMutablePointer(to: &parameterLength) { length in
-                var bind = stringBind(bytes, length: length)
-                guard mysql_stmt_bind_param(statement, &bind) == 0 else { return 1 }
-                return mysql_stmt_execute(statement)
-            }
+        guard bindAndExecute(statement, parameters) == 0 else { return .failure(statementError(statement)) }
+        let columnCount = Int(mysql_stmt_field_count(statement))
+        guard columnCount > 0 else {
+            return .success(StatementResult(rowCount: 0, firstRow: [], affectedRows: mysql_stmt_affected_rows(statement)))
         }
-        guard executed == 0 else { return .failure(statementError(statement)) }
         guard mysql_stmt_store_result(statement) == 0 else { return .failure(statementError(statement)) }
         defer { mysql_stmt_free_result(statement) }
         let rowCount = mysql_stmt_num_rows(statement)
-        let columnCount = Int(mysql_stmt_field_count(statement))
-        guard rowCount >= 1, columnCount > 0 else { return .success(LookupResult(rowCount: rowCount, firstRow: [])) }
+        guard rowCount >= 1 else { return .success(StatementResult(rowCount: 0, firstRow: [], affectedRows: 0)) }
+        return fetchFirstRow(statement, columnCount: columnCount, maximumValueLength: maximumValueLength).map {
+            StatementResult(rowCount: rowCount, firstRow: $0, affectedRows: 0)
+        }
+    }
 
-        // First fetch with empty buffers to learn each value's length and NULL-ness.
+    private func bindAndExecute(_ statement: UnsafeMutablePointer<MYSQL_STMT>, _ parameters: [SecretBytes]) -> Int32 {
+        let count = parameters.count
+        let lengths = UnsafeMutablePointer<UInt>.allocate(capacity: max(count, 1))
+        let binds = UnsafeMutablePointer<MYSQL_BIND>.allocate(capacity: max(count, 1))
+        defer {
+            lengths.deallocate()
+            binds.deallocate()
+        }
+        // The secrets' own buffers are bound (no copy of a hash is made); each stays valid
+        // while the nested closures run, and the statement executes inside the innermost one.
+        func bind(_ index: Int) -> Int32 {
+            guard index < count else {
+                if count > 0, mysql_stmt_bind_param(statement, binds) != 0 { return 1 }
+                return mysql_stmt_execute(statement)
+            }
+            return parameters[index].withUnsafeMutableBytes { buffer in
+                (lengths + index).initialize(to: UInt(buffer.count))
+                (binds + index).initialize(to: stringBind(buffer, length: lengths + index))
+                return bind(index + 1)
+            }
+        }
+        return bind(0)
+    }
+
+    /// Fetches the first row: a first fetch with empty buffers tells each value's length and
+    /// NULL-ness, then each column is read into a secret of exactly that size.
+    private func fetchFirstRow(
+        _ statement: UnsafeMutablePointer<MYSQL_STMT>, columnCount: Int, maximumValueLength: Int
+    ) -> Result<[SecretBytes?], DatabaseError> {
         var lengths = [UInt](repeating: 0, count: columnCount)
         var nulls = [CChar](repeating: 0, count: columnCount)
         var binds = [MYSQL_BIND](repeating: MYSQL_BIND(), count: columnCount)
@@ -183,7 +214,7 @@ final class MariaDBConnection {
                 row.append(nil)
                 continue
             }
-            // An oversized value is reported by length only; reading it would be pointless.
+            // An oversized value is read only up to the limit; the caller refuses it by length.
             let length = Int(min(lengths[i], UInt(maximumValueLength + 1)))
             let value = SecretBytes(zeroedCount: length)
             if length > 0 {
@@ -198,7 +229,7 @@ final class MariaDBConnection {
             }
             row.append(value)
         }
-        return .success(LookupResult(rowCount: rowCount, firstRow: row))
+        return .success(row)
     }
 
     private func connectionError() -> DatabaseError {

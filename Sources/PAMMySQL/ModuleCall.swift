@@ -49,7 +49,7 @@ struct ModuleCall {
     /// first of three or more).
     func selectSingleRow(_ sql: String) -> Result<[SecretBytes?], Outcome> {
         trace("query: \(sql)")
-        switch context.lookup(sql, parameter: user, trace: trace) {
+        switch context.execute(sql, parameters: [SecretBytes(user)], trace: trace) {
         case .failure(let error):
             return .failure(outcome(for: error))
         case .success(let lookup) where lookup.rowCount == 0:

@@ -29,10 +29,10 @@ final class ModuleContext {
         return context
     }
 
-    /// Runs a one-parameter lookup on this handle's connection, opening it if needed. A reused
-    /// connection that turns out to be gone (server restart, `wait_timeout`) is replaced and
-    /// the statement sent once more; a fresh one is never retried.
-    func lookup(_ sql: String, parameter: [UInt8], trace: (String) -> Void) -> Result<LookupResult, DatabaseError> {
+    /// Runs a statement on this handle's connection, opening it if needed. A reused connection
+    /// that turns out to be gone (server restart, `wait_timeout`) is replaced and the statement
+    /// sent once more; a fresh one is never retried.
+    func execute(_ sql: String, parameters: [SecretBytes], trace: (String) -> Void) -> Result<StatementResult, DatabaseError> {
         let identity = ConnectionIdentity(options)
         var reused = false
         if let current = connection, current.isUsableInThisProcess, current.identity.matches(identity) {
@@ -53,7 +53,7 @@ final class ModuleContext {
                 }
                 connection = open
             }
-            let result = open.lookup(sql, parameter: parameter, maximumValueLength: maximumStoredValueLength)
+            let result = open.execute(sql, parameters: parameters, maximumValueLength: maximumStoredValueLength)
             if case .failure(let error) = result, error.isLostConnection, reused, attempt == 0 {
                 trace("the open connection was lost (\(LogText.escaped(error.message))); reconnecting once")
                 dropConnection()
@@ -64,6 +64,22 @@ final class ModuleContext {
             return result
         }
         return .failure(DatabaseError(kind: .unavailable, code: 2006, message: "connection lost"))
+    }
+
+    /// Opens the connection if there is no usable one (chauthtok's first step).
+    func connect(trace: (String) -> Void) -> Result<Void, DatabaseError> {
+        let identity = ConnectionIdentity(options)
+        if let current = connection, current.isUsableInThisProcess, current.identity.matches(identity) {
+            return .success(())
+        }
+        dropConnection()
+        trace("connecting to \(identity.address.description) as \(LogText.escaped(identity.user))")
+        switch MariaDBConnection.open(options) {
+        case .success(let fresh):
+            connection = fresh
+            return .success(())
+        case .failure(let error): return .failure(error)
+        }
     }
 
     func dropConnection() {
