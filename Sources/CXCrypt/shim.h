@@ -1,2 +1,3 @@
 #include <crypt.h>
 #include <string.h>
+#include <sys/random.h>

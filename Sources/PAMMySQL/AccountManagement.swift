@@ -6,9 +6,15 @@ extension ModuleCall {
     func manageAccount() -> Outcome {
         let row: [SecretBytes?]
         switch selectSingleRow(SQLStatements.statusQuery(options)) {
-        case .success(let found) where found.count >= 2: row = found
-        case .success: return .serviceError  // the statement always selects two columns
-        case .failure(let outcome): return outcome
+        case .success(let found) where found.count >= 2:
+            sqlLog(.queryingSuccess)
+            row = found
+        case .success:
+            sqlLog(.queryingFailure)
+            return .serviceError  // the statement always selects two columns
+        case .failure(let outcome):
+            sqlLog(.queryingFailure)
+            return outcome
         }
         let bits = AccountStatus.bits(statusValue: row[0], passwordIsNull: row[1] == nil)
         let result = AccountStatus.outcome(bits: bits)

@@ -14,7 +14,9 @@ extension ModuleCall {
                 // pam_mysql also ran this query when no module had set a token, only to prompt
                 // afterwards; with try_first_pass we go straight to the prompt instead.
                 trace(token == nil ? "use_first_pass without a token" : "trying the token of an earlier module")
-                switch checkPassword(token) {
+                let firstPass = checkPassword(token)
+                sqlLog(firstPass == .match ? .authenticationSuccessFirstPass : .authenticationFailureFirstPass)
+                switch firstPass {
                 case .match: return .success
                 case .failed(let outcome): return outcome
                 case .userUnknown where options.useFirstPass: return .userUnknown
@@ -39,7 +41,9 @@ extension ModuleCall {
         }
         // Stored even before checking, as pam_mysql does, so later modules can use_first_pass.
         _ = pam.setAuthToken(answer)
-        switch checkPassword(answer) {
+        let check = checkPassword(answer)
+        sqlLog(check == .match ? .authenticationSuccess : .authenticationFailure)
+        switch check {
         case .match: return .success
         case .userUnknown: return .userUnknown
         case .mismatch:

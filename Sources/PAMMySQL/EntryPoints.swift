@@ -1,4 +1,5 @@
 import PAMMySQLCore
+internal import CPAM
 
 /// Called by every `pam_sm_*` export of the C shim (Sources/CShim/entry_points.c). Local to
 /// the module: the linker map exports only the `pam_sm_*` functions.
@@ -42,16 +43,6 @@ private func run(_ call: PAMCall, pam: PAMHandle, flags: Int32, arguments: [Secr
 }
 
 private func runFlow(_ call: PAMCall, pam: PAMHandle, context: ModuleContext, flags: Int32) -> Outcome {
-    switch call {
-    case .openSession, .closeSession, .changeAuthToken:
-        // Password change and sessions come with a later release: until then these lines are
-        // neutral (PAM_IGNORE), never a silent success.
-        return .ignore
-    case .setcred:
-        return .success
-    case .authenticate, .accountManagement:
-        break
-    }
     let user: [UInt8]
     switch pam.user() {
     case .failure(let outcome): return outcome
@@ -59,8 +50,16 @@ private func runFlow(_ call: PAMCall, pam: PAMHandle, context: ModuleContext, fl
     }
     for (name, value) in [("user", context.options.user), ("db", context.options.db)] where value == nil {
         pam.log(.err, "required option \"\(name)\" is not set")
-        return .serviceError
+        // pam_mysql's chauthtok answers any failure of its preliminary check with TRY_AGAIN.
+        return call == .changeAuthToken && flags & Int32(PAM_PRELIM_CHECK) != 0 ? .tryAgain : .serviceError
     }
     let moduleCall = ModuleCall(pam: pam, context: context, flags: flags, user: user)
-    return call == .authenticate ? moduleCall.authenticate() : moduleCall.manageAccount()
+    switch call {
+    case .authenticate: return moduleCall.authenticate()
+    case .accountManagement: return moduleCall.manageAccount()
+    case .changeAuthToken: return moduleCall.changeAuthToken()
+    case .openSession: return moduleCall.runSession(opening: true)
+    case .closeSession: return moduleCall.runSession(opening: false)
+    case .setcred: return .success
+    }
 }

@@ -17,17 +17,29 @@ struct PAMHandle {
         return .success(Array(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))))
     }
 
-    /// The token an earlier module stored (`PAM_AUTHTOK`), copied into a secret.
-    func authToken() -> Result<SecretBytes?, Outcome> {
+    /// The password (`PAM_AUTHTOK`) or old password (`PAM_OLDAUTHTOK`) an earlier module
+    /// stored, copied into a secret.
+    enum Token {
+        case current, old
+
+        var item: Int32 { self == .current ? PAM_AUTHTOK : PAM_OLDAUTHTOK }
+    }
+
+    func token(_ which: Token = .current) -> Result<SecretBytes?, Outcome> {
         var item: UnsafeRawPointer? = nil
-        let status = pam_get_item(raw, PAM_AUTHTOK, &item)
+        let status = pam_get_item(raw, which.item, &item)
         guard status == PAM_SUCCESS else { return .failure(Outcome(pamCode: status)) }
         return .success(item.map { SecretBytes(cString: $0.assumingMemoryBound(to: CChar.self)) })
     }
 
-    func setAuthToken(_ token: SecretBytes) -> Int32 {
-        token.withCString { pam_set_item(raw, PAM_AUTHTOK, $0) }
+    func authToken() -> Result<SecretBytes?, Outcome> { token(.current) }
+
+    @discardableResult
+    func setToken(_ which: Token = .current, _ value: SecretBytes) -> Int32 {
+        value.withCString { pam_set_item(raw, which.item, $0) }
     }
+
+    func setAuthToken(_ token: SecretBytes) -> Int32 { setToken(.current, token) }
 
     /// A string item such as `PAM_RHOST`, for log lines only.
     func stringItem(_ type: Int32) -> String? {

@@ -15,6 +15,35 @@ public enum SQLStatements {
             + whereSuffix(options)
     }
 
+    /// `UPDATE table SET passwdcolumn = ? WHERE usercolumn = ?[ AND (where)]`; pam_mysql
+    /// ignores `update_table` here, and so do we.
+    public static func passwordUpdate(_ options: ModuleOptions) -> String {
+        "UPDATE \(options.table ?? "") SET \(options.passwdColumn ?? "") = ? WHERE \(options.userColumn ?? "") = ?"
+            + whereSuffix(options)
+    }
+
+    /// The log columns `sqllog` needs, by option name, in pam_mysql's order of checking; nil
+    /// when all are set. pam_mysql did not check `logpidcolumn` and sent broken SQL instead.
+    public static func missingLogOption(_ options: ModuleOptions) -> String? {
+        let required: [(String, String?)] = [
+            ("logtable", options.logTable), ("logmsgcolumn", options.logMessageColumn),
+            ("logusercolumn", options.logUserColumn), ("loghostcolumn", options.logHostColumn),
+            ("logpidcolumn", options.logPIDColumn), ("logtimecolumn", options.logTimeColumn),
+        ]
+        return required.first { $0.1 == nil }?.0
+    }
+
+    /// pam_mysql's log INSERT, with values bound in the order message, user, host, [rhost,] pid:
+    /// `INSERT INTO logtable (msg, user, host[, rhost], pid, time) VALUES (?, ?, ?[, ?], ?, NOW())`
+    public static func logInsert(_ options: ModuleOptions) -> String {
+        var columns = [options.logMessageColumn, options.logUserColumn, options.logHostColumn]
+        if let rhost = options.logRHostColumn { columns.append(rhost) }
+        columns += [options.logPIDColumn, options.logTimeColumn]
+        let names = columns.map { $0 ?? "" }.joined(separator: ", ")
+        let values = Array(repeating: "?", count: columns.count - 1).joined(separator: ", ")
+        return "INSERT INTO \(options.logTable ?? "") (\(names)) VALUES (\(values), NOW())"
+    }
+
     private static func whereSuffix(_ options: ModuleOptions) -> String {
         guard let clause = options.whereClause else { return "" }
         return " AND (\(clause))"

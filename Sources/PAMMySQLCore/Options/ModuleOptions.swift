@@ -17,6 +17,8 @@ public struct ModuleOptions {
     /// Only chooses the salt of new crypt=1 passwords (MD5-crypt). pam_mysql leaves it "unset",
     /// which counts as true.
     public var md5: Bool = true
+    /// New: the crypt(3) method for new crypt=1 passwords; nil keeps pam_mysql's `md5` rule.
+    public var cryptMethod: CryptMethod?
     public var use323Passwd = false
     public var whereClause: String?
     public var sqlLog = false
@@ -47,6 +49,8 @@ public struct ModuleOptions {
 public enum OptionError: Error, Equatable, Sendable {
     /// `crypt=` got a value pam_mysql does not accept (`origin` names the argument or file line).
     case invalidCrypt(origin: String)
+    /// `crypt_method=` names no method we can generate.
+    case invalidCryptMethod(origin: String)
     /// A timeout that is not a whole number of seconds between 1 and 3600.
     case invalidTimeout(option: String, origin: String)
 
@@ -54,6 +58,8 @@ public enum OptionError: Error, Equatable, Sendable {
         switch self {
         case .invalidCrypt(let origin):
             "invalid crypt value (\(origin)): use 0-9 or plain, Y, mysql, md5, sha1, drupal7, joomla15, ssha, sha512, sha256"
+        case .invalidCryptMethod(let origin):
+            "invalid crypt_method value (\(origin)): use yescrypt, sha512, sha256, bcrypt, md5 or des"
         case .invalidTimeout(let option, let origin):
             "invalid \(option) value (\(origin)): use a whole number of seconds from 1 to 3600"
         }

@@ -7,6 +7,7 @@ public struct OptionSpec: Sendable {
         case flag(WritableKeyPath<ModuleOptions, Bool> & Sendable)
         case seconds(WritableKeyPath<ModuleOptions, UInt32> & Sendable)
         case crypt
+        case cryptMethod
     }
 
     /// Name on a pam.d line, or nil when the option exists only in the config file.
@@ -34,6 +35,7 @@ public enum OptionTable {
         OptionSpec(argumentName: "statcolumn", configKey: "users.status_column", kind: .text(\.statColumn)),
         OptionSpec(argumentName: "crypt", configKey: "users.password_crypt", kind: .crypt),
         OptionSpec(argumentName: "md5", configKey: "users.use_md5", kind: .flag(\.md5)),
+        OptionSpec(argumentName: "crypt_method", configKey: "users.crypt_method", kind: .cryptMethod),
         OptionSpec(argumentName: "use_323_passwd", configKey: "users.use_323_password", kind: .flag(\.use323Passwd)),
         OptionSpec(argumentName: "where", configKey: "users.where_clause", kind: .text(\.whereClause)),
         OptionSpec(argumentName: "sqllog", configKey: "log.enabled", kind: .flag(\.sqlLog)),
@@ -86,6 +88,9 @@ extension OptionSpec {
         case .crypt:
             guard let mode = CryptMode(optionValue: text()) else { throw .invalidCrypt(origin: origin) }
             options.crypt = mode
+        case .cryptMethod:
+            guard let method = CryptMethod(rawValue: asciiLowercased(text())) else { throw .invalidCryptMethod(origin: origin) }
+            options.cryptMethod = method
         case .seconds(let path):
             let digits = text()
             guard !digits.isEmpty, digits.utf8.count <= 4, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),

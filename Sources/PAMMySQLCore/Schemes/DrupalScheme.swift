@@ -25,10 +25,8 @@ struct DrupalScheme: PasswordScheme {
         guard stored.count >= 12, stored[safe: 0] == UInt8(ascii: "$"), stored[safe: 2] == UInt8(ascii: "$") else {
             return .malformed("stored value is not a Drupal hash ($S$, $P$, $H$ or U$)")
         }
-        let algorithm: DigestAlgorithm
         switch stored[safe: 1] {
-        case UInt8(ascii: "S"): algorithm = .sha512
-        case UInt8(ascii: "P"), UInt8(ascii: "H"): algorithm = .md5
+        case UInt8(ascii: "S"), UInt8(ascii: "P"), UInt8(ascii: "H"): break
         default: return .malformed("stored value is not a Drupal hash ($S$, $P$, $H$ or U$)")
         }
         guard let costCharacter = stored[safe: 3], let log2Count = Self.itoa64.firstIndex(of: costCharacter),
@@ -37,16 +35,24 @@ struct DrupalScheme: PasswordScheme {
         guard log2Count <= Self.maximumLog2Count else {
             return .malformed("Drupal iteration count 2^\(log2Count) exceeds the cap 2^\(Self.maximumLog2Count)")
         }
-        let setting = stored.slice(0..<12)
-        let salt = stored.slice(4..<12)
-        guard var hash = algorithm.digest(salt, password) else { return .malformed("libcrypto failed") }
+        guard let computed = Self.hash(password: password, setting: stored) else { return .malformed("libcrypto failed") }
+        return computed.constantTimeEquals(stored) ? .match : .mismatch
+    }
+
+    /// The Drupal hash of `password` for a setting whose first 12 characters are `$X$C` plus an
+    /// 8-character salt (its cost already checked); nil only if libcrypto fails.
+    static func hash(password: SecretBytes, setting: SecretBytes) -> SecretBytes? {
+        guard let costCharacter = setting[safe: 3], let log2Count = itoa64.firstIndex(of: costCharacter) else { return nil }
+        let algorithm: DigestAlgorithm = setting[safe: 1] == UInt8(ascii: "S") ? .sha512 : .md5
+        let prefix = setting.slice(0..<12)
+        let salt = setting.slice(4..<12)
+        guard var hash = algorithm.digest(salt, password) else { return nil }
         for _ in 0..<(1 << log2Count) {
-            guard let next = algorithm.digest(hash, password) else { return .malformed("libcrypto failed") }
+            guard let next = algorithm.digest(hash, password) else { return nil }
             hash = next
         }
-        let full = setting.appending(Self.encode64(hash))
-        let computed = full.slice(0..<min(full.count, Self.hashLength))
-        return computed.constantTimeEquals(stored) ? .match : .mismatch
+        let full = prefix.appending(Self.encode64(hash))
+        return full.slice(0..<min(full.count, hashLength))
     }
 
     /// phpass's little-endian 6-bit encoding.

@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+internal import CXCrypt
+
+/// Random bytes from the kernel (`getrandom`), for salts. pam_mysql derived crypt=1 salts from
+/// the password itself and seeded Joomla salts with the time; neither is acceptable.
+public enum SecureRandom {
+    /// `count` random bytes, or nil if the kernel refuses (never a weaker fallback).
+    public static func bytes(_ count: Int) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let n = out.withUnsafeMutableBytes { getrandom($0.baseAddress! + filled, count - filled, 0) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            filled += n
+        }
+        return out
+    }
+
+    /// `count` characters drawn uniformly from `alphabet` (at most 256 characters).
+    public static func string(_ count: Int, alphabet: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        // Rejection sampling keeps the draw uniform for alphabets that do not divide 256.
+        let limit = 256 - 256 % alphabet.count
+        while out.count < count {
+            guard let batch = bytes(count * 2) else { return nil }
+            for byte in batch where Int(byte) < limit && out.count < count {
+                out.append(alphabet[Int(byte) % alphabet.count])
+            }
+        }
+        return out
+    }
+}
