@@ -5,21 +5,31 @@ extension ModuleCall {
     /// prompted and the password is not checked.
     func manageAccount() -> Outcome {
         let row: [SecretBytes?]
-        switch selectSingleRow(SQLStatements.statusQuery(options)) {
-        case .success(let found) where found.count >= 2:
+        let sql = SQLStatements.statusQuery(options)
+        let cached = context.accountRow
+        context.accountRow = nil
+        if let cached, cached.user == user, cached.sql == sql {
+            trace("account status read by the authentication query")
             sqlLog(.queryingSuccess)
-            row = found
-        case .success:
-            sqlLog(.queryingFailure)
-            return .serviceError  // the statement always selects two columns
-        case .failure(let outcome):
-            sqlLog(.queryingFailure)
-            return outcome
+            row = cached.row
+        } else {
+            switch selectSingleRow(sql) {
+            case .success(let found) where found.count >= 2:
+                sqlLog(.queryingSuccess)
+                row = found
+            case .success:
+                sqlLog(.queryingFailure)
+                return .serviceError  // the statement always selects two columns
+            case .failure(let outcome):
+                sqlLog(.queryingFailure)
+                return outcome
+            }
         }
         let bits = AccountStatus.bits(statusValue: row[0], passwordIsNull: row[1] == nil)
         let result = AccountStatus.outcome(bits: bits)
         switch result {
-        case .accountExpired: log(.notice, "account of user \"\(userForLog)\" has expired (status \(bits))")
+        case .accountExpired:
+            log(.notice, "account of user \"\(userForLog)\" has expired (status \(bits))")
         case .newAuthtokRequired, .authtokExpired:
             log(.notice, "user \"\(userForLog)\" must change the password (status \(bits))")
         default: trace("account status \(bits): allowed")

@@ -76,6 +76,11 @@ final class MariaDBConnection {
     /// A connection inherited through `fork()` belongs to the parent: the child must neither
     /// use it nor send COM_QUIT on the shared socket.
     private let ownerPID: pid_t
+    /// Set when the connection must be dropped without a word to the server.
+    private var abandoned = false
+    /// Prepared statements by SQL text: a reused connection skips the prepare round trip.
+    private var statements: [String: UnsafeMutablePointer<MYSQL_STMT>] = [:]
+    static let maximumCachedStatements = 8
 
     private init(handle: UnsafeMutablePointer<MYSQL>, identity: ConnectionIdentity) {
         self.handle = handle
@@ -84,10 +89,24 @@ final class MariaDBConnection {
     }
 
     deinit {
-        if getpid() == ownerPID { mysql_close(handle) }
+        guard !abandoned, getpid() == ownerPID else { return }
+        for statement in statements.values { mysql_stmt_close(statement) }
+        mysql_close(handle)
     }
 
-    var isUsableInThisProcess: Bool { getpid() == ownerPID }
+    var isUsableInThisProcess: Bool { !abandoned && getpid() == ownerPID }
+
+    /// Forgets the connection without sending anything (COM_QUIT would go out on a socket the
+    /// parent process still uses). Its memory and descriptor are left behind on purpose.
+    func abandon() {
+        abandoned = true
+    }
+
+    /// One round trip to check the server still answers (for a connection taken from the pool
+    /// when nothing else would be sent).
+    func ping() -> Bool {
+        mysql_ping(handle) == 0
+    }
 
     static func open(_ options: ModuleOptions) -> Result<MariaDBConnection, DatabaseError> {
         guard libraryReady, let handle = mysql_init(nil) else {
@@ -140,15 +159,46 @@ final class MariaDBConnection {
     /// Runs `sql` with `parameters` bound as strings, one per `?`, and returns the row count
     /// and the first row (a SELECT) or the number of changed rows (an INSERT or UPDATE).
     func execute(_ sql: String, parameters: [SecretBytes], maximumValueLength: Int) -> Result<StatementResult, DatabaseError> {
+        let statement: UnsafeMutablePointer<MYSQL_STMT>
+        switch preparedStatement(sql, parameterCount: parameters.count) {
+        case .failure(let error): return .failure(error)
+        case .success(let prepared): statement = prepared
+        }
+        let result = run(statement, parameters: parameters, maximumValueLength: maximumValueLength)
+        if case .failure = result {
+            // A statement that failed is not trusted again.
+            statements[sql] = nil
+            mysql_stmt_close(statement)
+        }
+        return result
+    }
+
+    private func preparedStatement(_ sql: String, parameterCount: Int) -> Result<UnsafeMutablePointer<MYSQL_STMT>, DatabaseError> {
+        if let cached = statements[sql] { return .success(cached) }
         guard let statement = mysql_stmt_init(handle) else { return .failure(connectionError()) }
-        defer { mysql_stmt_close(statement) }
         let prepared = sql.withCString { mysql_stmt_prepare(statement, $0, UInt(strlen($0))) }
-        guard prepared == 0 else { return .failure(statementError(statement)) }
-        guard mysql_stmt_param_count(statement) == UInt(parameters.count) else {
+        guard prepared == 0 else {
+            let error = statementError(statement)
+            mysql_stmt_close(statement)
+            return .failure(error)
+        }
+        guard mysql_stmt_param_count(statement) == UInt(parameterCount) else {
+            mysql_stmt_close(statement)
             return .failure(DatabaseError(
                 kind: .statement, code: 0,
-                message: "the statement must contain exactly \(parameters.count) parameter(s); is there a `?` in where or a column option?"))
+                message: "the statement must contain exactly \(parameterCount) parameter(s); is there a `?` in where or a column option?"))
         }
+        if statements.count >= Self.maximumCachedStatements, let (oldSQL, oldStatement) = statements.first {
+            statements[oldSQL] = nil
+            mysql_stmt_close(oldStatement)
+        }
+        statements[sql] = statement
+        return .success(statement)
+    }
+
+    private func run(
+        _ statement: UnsafeMutablePointer<MYSQL_STMT>, parameters: [SecretBytes], maximumValueLength: Int
+    ) -> Result<StatementResult, DatabaseError> {
         guard bindAndExecute(statement, parameters) == 0 else { return .failure(statementError(statement)) }
         let columnCount = Int(mysql_stmt_field_count(statement))
         guard columnCount > 0 else {

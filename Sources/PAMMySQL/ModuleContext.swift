@@ -29,59 +29,84 @@ final class ModuleContext {
         return context
     }
 
+    /// The status row the authentication SELECT already read, for the account line that
+    /// follows in the same transaction (one SELECT per login instead of two).
+    struct AccountRow {
+        let user: [UInt8]
+        let sql: String
+        let row: [SecretBytes?]
+    }
+
+    var accountRow: AccountRow?
+
+    deinit {
+        // pam_end(): the connection outlives the transaction in the process-wide pool.
+        if let connection { ConnectionPool.shared.checkIn(connection) }
+    }
+
+    /// A connection for the current options: this handle's own, else one from the pool, else a
+    /// new one. `reused` tells whether it may have gone stale since it was last used.
+    private func acquire(trace: (String) -> Void) -> Result<(connection: MariaDBConnection, reused: Bool), DatabaseError> {
+        let identity = ConnectionIdentity(options)
+        if let current = connection {
+            if current.isUsableInThisProcess, current.identity.matches(identity) { return .success((current, true)) }
+            connection = nil
+            if current.isUsableInThisProcess { ConnectionPool.shared.checkIn(current) } else { current.abandon() }
+        }
+        if let pooled = ConnectionPool.shared.checkOut(identity) {
+            trace("reusing an open connection to \(identity.address.description)")
+            connection = pooled
+            return .success((pooled, true))
+        }
+        trace("connecting to \(identity.address.description) as \(LogText.escaped(identity.user))")
+        switch MariaDBConnection.open(options) {
+        case .success(let fresh):
+            connection = fresh
+            return .success((fresh, false))
+        case .failure(let error): return .failure(error)
+        }
+    }
+
     /// Runs a statement on this handle's connection, opening it if needed. A reused connection
     /// that turns out to be gone (server restart, `wait_timeout`) is replaced and the statement
-    /// sent once more; a fresh one is never retried.
+    /// sent once more; a fresh one is never retried, so an unreachable server is reported
+    /// after one connect timeout.
     func execute(_ sql: String, parameters: [SecretBytes], trace: (String) -> Void) -> Result<StatementResult, DatabaseError> {
-        let identity = ConnectionIdentity(options)
-        var reused = false
-        if let current = connection, current.isUsableInThisProcess, current.identity.matches(identity) {
-            reused = true
-            trace("reusing the open connection")
-        } else {
-            dropConnection()
-        }
         for attempt in 0..<2 {
-            let open: MariaDBConnection
-            if let current = connection {
-                open = current
-            } else {
-                trace("connecting to \(identity.address.description) as \(LogText.escaped(identity.user))")
-                switch MariaDBConnection.open(options) {
-                case .success(let fresh): open = fresh
-                case .failure(let error): return .failure(error)
-                }
-                connection = open
+            let acquired: (connection: MariaDBConnection, reused: Bool)
+            switch acquire(trace: trace) {
+            case .failure(let error): return .failure(error)
+            case .success(let value): acquired = value
             }
-            let result = open.execute(sql, parameters: parameters, maximumValueLength: maximumStoredValueLength)
-            if case .failure(let error) = result, error.isLostConnection, reused, attempt == 0 {
-                trace("the open connection was lost (\(LogText.escaped(error.message))); reconnecting once")
+            let result = acquired.connection.execute(sql, parameters: parameters, maximumValueLength: maximumStoredValueLength)
+            if case .failure(let error) = result, error.kind == .unavailable {
                 dropConnection()
-                reused = false
-                continue
+                if error.isLostConnection, acquired.reused, attempt == 0 {
+                    trace("the open connection was lost (\(LogText.escaped(error.message))); reconnecting once")
+                    continue
+                }
             }
-            if case .failure(let error) = result, error.kind == .unavailable { dropConnection() }
             return result
         }
         return .failure(DatabaseError(kind: .unavailable, code: 2006, message: "connection lost"))
     }
 
-    /// Opens the connection if there is no usable one (chauthtok's first step).
+    /// Makes sure the server answers (chauthtok's preliminary check): a reused connection is
+    /// pinged, since nothing else would be sent on it.
     func connect(trace: (String) -> Void) -> Result<Void, DatabaseError> {
-        let identity = ConnectionIdentity(options)
-        if let current = connection, current.isUsableInThisProcess, current.identity.matches(identity) {
-            return .success(())
+        for attempt in 0..<2 {
+            switch acquire(trace: trace) {
+            case .failure(let error): return .failure(error)
+            case .success(let acquired):
+                if !acquired.reused || acquired.connection.ping() { return .success(()) }
+                dropConnection()
+                if attempt == 1 { break }
+            }
         }
-        dropConnection()
-        trace("connecting to \(identity.address.description) as \(LogText.escaped(identity.user))")
-        switch MariaDBConnection.open(options) {
-        case .success(let fresh):
-            connection = fresh
-            return .success(())
-        case .failure(let error): return .failure(error)
-        }
+        return .failure(DatabaseError(kind: .unavailable, code: 2006, message: "the server does not answer"))
     }
 
+    /// Closes this handle's connection (`disconnect_every_op`, or after a connection failure).
     func dropConnection() {
         connection = nil
     }

@@ -11,11 +11,18 @@ enum PasswordCheckResult: Equatable {
 extension ModuleCall {
     /// pam_mysql's `check_passwd`: one SELECT for the user, exactly one row expected, then the
     /// scheme of `crypt=` compares the password with the stored value.
+    ///
+    /// The SELECT is pam_mysql's account statement (`SELECT statcolumn, passwdcolumn …`), so the
+    /// account line of the same login finds its answer already read: one query per login.
     /// - Parameter password: nil when there is no token (only `use_first_pass` asks then).
     func checkPassword(_ password: SecretBytes?) -> PasswordCheckResult {
         let row: [SecretBytes?]
-        switch selectSingleRow(SQLStatements.passwordQuery(options)) {
-        case .success(let found): row = found
+        let sql = SQLStatements.statusQuery(options)
+        switch selectSingleRow(sql) {
+        case .success(let found) where found.count >= 2:
+            context.accountRow = ModuleContext.AccountRow(user: user, sql: sql, row: found)
+            row = Array(found.dropFirst())
+        case .success: return .failed(.serviceError)
         case .failure(.userUnknown):
             if let password, password.count <= maximumPasswordLength {
                 _ = PasswordSchemes.verify(
