@@ -13,7 +13,7 @@ MODULE_NAME  ?= pam_mysql.so
 PYTHON       ?= $(shell python3 -c 'import pytest' 2>/dev/null && echo python3 || echo /usr/bin/python3)
 SOURCES      := Package.swift $(shell find Sources -type f 2>/dev/null)
 
-.PHONY: all deps build helpers install test unit-test integration-test demo clean
+.PHONY: all deps build helpers install test unit-test integration-test demo bench clean
 
 all: $(MODULE)
 
@@ -56,6 +56,11 @@ test: deps
 
 demo: deps $(MODULE)
 	scripts/demo.sh
+
+# Not part of `make test` (a smoke run of it is): the C module and ours side by side, written
+# to BENCHMARKS.md.
+bench: deps $(MODULE) helpers
+	$(PYTHON) bench/bench.py
 
 # Atomic install (install to a temporary name, then rename): a running daemon keeps the old
 # code mapped (the module is NODELETE) and never sees a half-written file.

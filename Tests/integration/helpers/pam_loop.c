@@ -56,6 +56,7 @@
  *   With -q only, at the end:
  *   SUMMARY iterations=<N> first_codes=<comma-separated codes of the ops
  *                                       of the last iteration>
+ *           rss_kb_early=<VmRSS after a tenth of the run> rss_kb=<VmRSS at the end>
  * Newlines inside texts are printed as the two characters "\n".
  *
  * Exit status: 0 if every op returned PAM_SUCCESS in every iteration,
@@ -263,6 +264,21 @@ static void print_result(pam_handle_t *pamh, const char *op, int code)
     putchar('\n');
 }
 
+/* VmRSS of this process in kB, from /proc/self/status (0 if unreadable). */
+static long resident_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = 0;
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
 int main(int argc, char **argv)
 {
     const char *service = NULL, *user = NULL, *confdir = NULL, *rhost = NULL;
@@ -358,7 +374,10 @@ int main(int argc, char **argv)
     int last_codes[MAX_OPS];
     int last_n = 0;
 
+    long rss_early = 0;
     for (long it = 0; it < count; it++) {
+        if (it == count / 10)
+            rss_early = resident_kb();
         struct pam_conv conv = {converse, &ans};
         pam_handle_t *pamh = NULL;
         int rc;
@@ -435,6 +454,8 @@ int main(int argc, char **argv)
         printf("SUMMARY iterations=%ld first_codes=", count);
         for (int i = 0; i < last_n; i++)
             printf(i ? ",%d" : "%d", last_codes[i]);
+        /* Resident memory after the first tenth of the run and at the end, for leak checks. */
+        printf(" rss_kb_early=%ld rss_kb=%ld", rss_early, resident_kb());
         putchar('\n');
     }
     return all_ok ? 0 : 1;
