@@ -18,8 +18,8 @@ def test_benchmark_smoke_run_reports_every_mode_and_one_select_per_login() -> No
     for mode in ("(a) pamtester", "(b) long-lived process", "(c) saslauthd -a pam"):
         for scheme in ("plain", "sha512crypt"):
             assert re.search(rf"\| {re.escape(mode)}[^|]*\| {scheme} \| \d+ \| \d+ \| \d+ \|", report), (mode, scheme, report)
-    counters = dict(re.findall(r"\| \((b|c)\) [^|]*\| (C|ours) \| [\d.]+ \| (\d+) \|", report) and
-                    [((m, who), int(sel)) for m, who, sel in re.findall(r"\| \((b|c)\) [^|]*\| (C|ours) \| [\d.]+ \| (\d+) \|", report)])
+    rows = re.findall(r"\| \((b|c)\) [^|]*\| (C|ours) \| [\d.]+ \| (\d+) \|", report)
+    counters = {(mode, module): int(selects) for mode, module, selects in rows}
     assert counters[("b", "ours")] == 1000 and counters[("c", "ours")] == 1000, report
     assert counters[("b", "C")] == 3000 and counters[("c", "C")] == 3000, report
     assert "rss" in report.lower() or "Resident memory" in report
