@@ -1060,3 +1060,90 @@ class MariaDB:
         }
         opts.update(overrides)
         return pam_args(**opts)
+
+
+# --------------------------------------------------------------------------
+# Batched expectations (differential tests)
+# --------------------------------------------------------------------------
+
+
+def per_module(module_path, *, oracle, ours):
+    """The expectation for the module under test: `oracle` for the C module
+    (module_path.kind == "oracle", see conftest.ModulePath), `ours` for ours.
+    Used for the README's deliberate differences, so both values are
+    written down next to each other."""
+    kind = getattr(module_path, "kind", None)
+    if kind not in ("oracle", "ours"):
+        raise ValueError(f"module path without .kind: {module_path!r}")
+    return oracle if kind == "oracle" else ours
+
+
+class Batch:
+    """Collects the outcome of many runs and fails once, listing every case
+    that did not match (so one test can cover a table of cases without
+    hiding the second failure behind the first).
+
+        b = Batch()
+        b.check("bob right", run_pam_loop(...), code=PAM_SUCCESS, prompts=[...])
+        b.verify()
+
+    check() keywords (each optional):
+      code        expected Result.code
+      codes       expected Result.codes (list)
+      prompts     expected Result.prompts (pam_loop only)
+      prompted    True/False: pamtester printed (or not) "Password:" on stderr
+      logged      iterable of (text, priority or None) that must be captured
+      not_logged  iterable of (text, priority or None) that must not be
+    A crash or timeout always counts as a failure.
+    """
+
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+        self.count = 0
+
+    def check(
+        self,
+        label: str,
+        res: Result,
+        *,
+        code: int | None = None,
+        codes: Sequence[int] | None = None,
+        prompts: Sequence[tuple[int, str]] | None = None,
+        prompted: bool | None = None,
+        logged: Iterable[tuple[str, int | None]] = (),
+        not_logged: Iterable[tuple[str, int | None]] = (),
+    ) -> bool:
+        self.count += 1
+        problems = []
+        if res.crashed or res.timed_out:
+            problems.append(f"crashed/timed out (signal {res.signal})")
+        if code is not None and res.code != code:
+            problems.append(
+                f"code {res.code} ({res.name}), expected {code} ({PAM_NAMES.get(code)})"
+            )
+        if codes is not None and res.codes != list(codes):
+            problems.append(f"codes {res.codes}, expected {list(codes)}")
+        if prompts is not None and res.prompts != list(prompts):
+            problems.append(f"prompts {res.prompts}, expected {list(prompts)}")
+        if prompted is not None and ("Password:" in res.stderr) != prompted:
+            problems.append(f"pamtester prompted={not prompted}, expected {prompted}")
+        for text, prio in logged:
+            if not res.logged(text, prio):
+                problems.append(f"no log line {text!r} at priority {prio}")
+        for text, prio in not_logged:
+            if res.logged(text, prio):
+                problems.append(f"unexpected log line {text!r} at priority {prio}")
+        if problems:
+            detail = res.describe().replace("\n", "\n    ")
+            self.failures.append(f"[{label}] " + "; ".join(problems) + "\n    " + detail)
+        return not problems
+
+    def fail(self, label: str, message: str) -> None:
+        """Record a failed expectation checked by the caller itself."""
+        self.count += 1
+        self.failures.append(f"[{label}] {message}")
+
+    def verify(self) -> None:
+        assert not self.failures, (
+            f"{len(self.failures)} of {self.count} cases failed:\n" + "\n".join(self.failures)
+        )
