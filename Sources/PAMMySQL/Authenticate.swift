@@ -32,10 +32,10 @@ extension ModuleCall {
         switch pam.promptHidden("Password:") {
         case .failure:
             log(.err, "conversation failed while asking for the password")
-            return .serviceError
+            return decideWithoutPassword(otherwise: .serviceError)
         case .success(nil):
             trace("the application gave no password")
-            return .authError
+            return decideWithoutPassword(otherwise: .authError)
         case .success(let typed?):
             answer = typed
         }
@@ -50,6 +50,19 @@ extension ModuleCall {
             logFailure()
             return .authError
         case .failed(let outcome): return outcome
+        }
+    }
+
+    /// No password came from the conversation. pam_mysql had already looked the user up before
+    /// prompting, and that lookup decided first (a database failure, two rows, a NULL password
+    /// with `nullok`); we prompt first, so the lookup runs only now, on this rare path, and the
+    /// results stay pam_mysql's.
+    private func decideWithoutPassword(otherwise fallback: Outcome) -> Outcome {
+        guard options.tryFirstPass else { return fallback }
+        switch checkPassword(nil) {
+        case .match: return .success
+        case .failed(let outcome): return outcome
+        case .userUnknown, .mismatch: return fallback
         }
     }
 

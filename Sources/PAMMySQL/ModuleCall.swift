@@ -44,22 +44,42 @@ struct ModuleCall {
 
     var disallowsNullAuthToken: Bool { flags & Int32(bitPattern: UInt32(PAM_DISALLOW_NULL_AUTHTOK)) != 0 }
 
+    /// Why a lookup found no single row.
+    enum LookupFailure: Error {
+        case userUnknown
+        case multipleRows(UInt64)
+        case database(DatabaseError)
+    }
+
     /// Runs a one-parameter SELECT for the user with pam_mysql's row rule: no row is an unknown
     /// user, exactly one row is the answer, more rows are an error (pam_mysql 0.8.2 used the
-    /// first of three or more).
-    func selectSingleRow(_ sql: String) -> Result<[SecretBytes?], Outcome> {
+    /// first of three or more). Logs nothing.
+    func lookupRow(_ sql: String) -> Result<[SecretBytes?], LookupFailure> {
         trace("query: \(sql)")
         switch context.execute(sql, parameters: [SecretBytes(user)], trace: trace) {
-        case .failure(let error):
-            return .failure(outcome(for: error))
-        case .success(let lookup) where lookup.rowCount == 0:
+        case .failure(let error): return .failure(.database(error))
+        case .success(let lookup) where lookup.rowCount == 0: return .failure(.userUnknown)
+        case .success(let lookup) where lookup.rowCount > 1: return .failure(.multipleRows(lookup.rowCount))
+        case .success(let lookup): return .success(lookup.firstRow)
+        }
+    }
+
+    /// `lookupRow` with pam_mysql's log lines and PAM codes for each failure.
+    func selectSingleRow(_ sql: String) -> Result<[SecretBytes?], Outcome> {
+        lookupRow(sql).mapError(outcome(for:))
+    }
+
+    /// Logs a lookup failure once and says what PAM hears.
+    func outcome(for failure: LookupFailure) -> Outcome {
+        switch failure {
+        case .userUnknown:
             log(.err, "SELECT returned no result.")
-            return .failure(.userUnknown)
-        case .success(let lookup) where lookup.rowCount > 1:
-            log(.err, "SELECT returned an indetermined result. (\(lookup.rowCount) rows: the user column must be unique)")
-            return .failure(.serviceError)
-        case .success(let lookup):
-            return .success(lookup.firstRow)
+            return .userUnknown
+        case .multipleRows(let count):
+            log(.err, "SELECT returned an indetermined result. (\(count) rows: the user column must be unique)")
+            return .serviceError
+        case .database(let error):
+            return outcome(for: error)
         }
     }
 

@@ -12,25 +12,20 @@ extension ModuleCall {
     /// pam_mysql's `check_passwd`: one SELECT for the user, exactly one row expected, then the
     /// scheme of `crypt=` compares the password with the stored value.
     ///
-    /// The SELECT is pam_mysql's account statement (`SELECT statcolumn, passwdcolumn …`), so the
-    /// account line of the same login finds its answer already read: one query per login.
     /// - Parameter password: nil when there is no token (only `use_first_pass` asks then).
     func checkPassword(_ password: SecretBytes?) -> PasswordCheckResult {
         let row: [SecretBytes?]
-        let sql = SQLStatements.statusQuery(options)
-        switch selectSingleRow(sql) {
-        case .success(let found) where found.count >= 2:
-            context.accountRow = ModuleContext.AccountRow(user: user, sql: sql, row: found)
-            row = Array(found.dropFirst())
-        case .success: return .failed(.serviceError)
+        switch lookupPasswordRow() {
+        case .success(let found): row = found
         case .failure(.userUnknown):
+            log(.err, "SELECT returned no result.")
             if let password, password.count <= maximumPasswordLength {
                 _ = PasswordSchemes.verify(
                     mode: options.crypt, password: password, stored: PasswordSchemes.decoyStoredValue(for: options.crypt),
                     context: VerificationContext(useMySQL323: options.use323Passwd))
             }
             return .userUnknown
-        case .failure(let outcome): return .failed(outcome)
+        case .failure(let failure): return .failed(outcome(for: failure))
         }
         guard let stored = row.first ?? nil else {
             // Debian's fix of pam_mysql: NULL passwords need nullok and no PAM_DISALLOW_NULL_AUTHTOK.
@@ -58,6 +53,32 @@ extension ModuleCall {
         case .malformed(let reason):
             log(.err, "stored password of user \"\(userForLog)\" is not a valid crypt=\(options.crypt.rawValue) (\(options.crypt.name)) value: \(reason)")
             return .mismatch
+        }
+    }
+}
+
+extension ModuleCall {
+    /// The row whose first column is the stored password.
+    ///
+    /// It is read with pam_mysql's account statement (`SELECT statcolumn, passwdcolumn …`), so
+    /// the account line of the same login finds its answer already read: one query per login.
+    /// pam_mysql's authentication never evaluated `statcolumn`, so when that statement fails
+    /// with an SQL error (a `statcolumn` only the account line can use), or `statcolumn` could
+    /// change the row count (an aggregate), the password statement of pam_mysql decides alone.
+    fileprivate func lookupPasswordRow() -> Result<[SecretBytes?], LookupFailure> {
+        guard SQLStatements.statusColumnIsRowLevel(options) else { return lookupRow(SQLStatements.passwordQuery(options)) }
+        let combined = SQLStatements.statusQuery(options)
+        switch lookupRow(combined) {
+        case .success(let found) where found.count >= 2:
+            context.accountRow = ModuleContext.AccountRow(user: user, sql: combined, row: found)
+            return .success(Array(found.dropFirst()))
+        case .failure(.database(let error)) where error.kind == .statement:
+            trace("the status column cannot be read with the password (\(LogText.escaped(error.message))); using the password query")
+            return lookupRow(SQLStatements.passwordQuery(options))
+        case .success:
+            return lookupRow(SQLStatements.passwordQuery(options))
+        case .failure(let failure):
+            return .failure(failure)
         }
     }
 }

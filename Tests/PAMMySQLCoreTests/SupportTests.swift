@@ -84,6 +84,18 @@ final class EncodingTests: XCTestCase {
         XCTAssertEqual(LogText.escaped(String(repeating: "a", count: 10), limit: 4), "aaaa...(10 bytes)")
     }
 
+    func testStatusColumnsThatMayChangeTheRowCountAreDetected() {
+        var options = ModuleOptions()
+        for rowLevel in ["0", "status", "IF(active=1,0,1)", "`count`", "max_age", "CASE WHEN a THEN 1 ELSE 0 END"] {
+            options.statColumn = rowLevel
+            XCTAssertTrue(SQLStatements.statusColumnIsRowLevel(options), rowLevel)
+        }
+        for aggregate in ["COUNT(*)", "max (x)", "sum(a)", "(SELECT id FROM users)", "ROW_NUMBER() OVER ()", "group_concat(x)"] {
+            options.statColumn = aggregate
+            XCTAssertFalse(SQLStatements.statusColumnIsRowLevel(options), aggregate)
+        }
+    }
+
     func testSQLStatementsKeepPamMySQLTemplates() {
         var options = ModuleOptions()
         options.table = "mailbox"
