@@ -264,19 +264,21 @@ final class MariaDBConnection {
                 row.append(nil)
                 continue
             }
-            // An oversized value is read only up to the limit; the caller refuses it by length.
-            let length = Int(min(lengths[i], UInt(maximumValueLength + 1)))
-            let value = SecretBytes(zeroedCount: length)
-            if length > 0 {
-                var columnLength: UInt = 0
-                let status = value.withUnsafeMutableBytes { buffer -> Int32 in
-                    withUnsafeMutablePointer(to: &columnLength) { length in
-                        var bind = stringBind(buffer, length: length)
-                        return mysql_stmt_fetch_column(statement, &bind, UInt32(i), 0)
-                    }
+            // The first fetch's length is exact for strings but only a hint for numbers converted
+            // to text (a DOUBLE column), so read into at least 512 bytes and keep what the
+            // second fetch reports. An oversized value is read only up to the limit; the caller
+            // refuses it by length.
+            let capacity = min(max(Int(min(lengths[i], UInt(Int.max))), 512), maximumValueLength + 1)
+            let buffer = SecretBytes(zeroedCount: capacity)
+            var columnLength: UInt = 0
+            let status = buffer.withUnsafeMutableBytes { bytes -> Int32 in
+                withUnsafeMutablePointer(to: &columnLength) { length in
+                    var bind = stringBind(bytes, length: length)
+                    return mysql_stmt_fetch_column(statement, &bind, UInt32(i), 0)
                 }
-                guard status == 0 else { return .failure(statementError(statement)) }
             }
+            guard status == 0 else { return .failure(statementError(statement)) }
+            let value = buffer.slice(0..<min(Int(min(columnLength, UInt(Int.max))), capacity))
             row.append(value)
         }
         return .success(row)

@@ -55,7 +55,7 @@ struct ModuleCall {
     /// user, exactly one row is the answer, more rows are an error (pam_mysql 0.8.2 used the
     /// first of three or more). Logs nothing.
     func lookupRow(_ sql: String) -> Result<[SecretBytes?], LookupFailure> {
-        trace("query: \(sql)")
+        trace("query: \(LogText.escaped(sql, limit: 1024))")
         switch context.execute(sql, parameters: [SecretBytes(user)], trace: trace) {
         case .failure(let error): return .failure(.database(error))
         case .success(let lookup) where lookup.rowCount == 0: return .failure(.userUnknown)

@@ -70,7 +70,7 @@ extension ModuleCall {
         case .success(let value): stored = value
         }
         let sql = SQLStatements.passwordUpdate(options)
-        trace("update: \(sql)")
+        trace("update: \(LogText.escaped(sql, limit: 1024))")
         if case .failure(let error) = context.execute(sql, parameters: [stored, SecretBytes(user)], trace: trace) {
             _ = outcome(for: error)
             sqlLog(.alterationFailure)

@@ -36,6 +36,12 @@ extension ModuleCall {
             trace("stored password is NULL")
             return .mismatch
         }
+        // An empty stored password is refused like a NULL one unless nullok allows it
+        // (pam_mysql let an empty answer in with crypt=0 whatever the flags said).
+        guard !stored.isEmpty || (options.nullOK && !disallowsNullAuthToken) else {
+            log(.notice, "user \"\(userForLog)\" has an empty stored password: refused (nullok is not set)")
+            return .mismatch
+        }
         guard let password else { return .mismatch }
         guard password.count <= maximumPasswordLength else {
             log(.notice, "password for user \"\(userForLog)\" refused: longer than \(maximumPasswordLength) bytes")

@@ -32,7 +32,7 @@ extension ModuleCall {
         if options.logRHostColumn != nil { values.append(Array((pam.stringItem(PAM_RHOST) ?? "(unknown)").utf8)) }
         values.append(Array(String(getpid()).utf8))
         let sql = SQLStatements.logInsert(options)
-        trace("sql log: \(sql)")
+        trace("sql log: \(LogText.escaped(sql, limit: 1024))")
         if case .failure(let error) = context.execute(sql, parameters: values.map { SecretBytes($0) }, trace: trace) {
             log(.err, "MySQL error (\(LogText.escaped(error.message, limit: 256)))")
         }

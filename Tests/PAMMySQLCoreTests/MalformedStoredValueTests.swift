@@ -73,6 +73,26 @@ final class MalformedStoredValueTests: XCTestCase {
         XCTAssertTrue(isMalformed(check(.mysql, Array("42".utf8), use323: true)))
     }
 
+    func testTruncatedAndNonHexValuesNameTheirDefect() {
+        let cases: [(CryptMode, String)] = [
+            (.crypt, "$6$saltsalt$TVLlQcbp"), (.mysql, "*14E65567ABDB5135D0CFD9A70B3032C179A49EZZ"),
+            (.md5, "zz" + String(repeating: "0", count: 30)), (.sha1, String(repeating: "z", count: 40)),
+            (.drupal7, "$S$Daaaaaaaaaa"), (.joomla15, "zzf3ca84e08269eefb6105e695411eafc:salt"),
+            (.sha512, String(repeating: "x", count: 128)), (.sha256, String(repeating: "gg", count: 32)),
+        ]
+        for (mode, stored) in cases {
+            XCTAssertTrue(isMalformed(check(mode, Array(stored.utf8))), "\(mode) \(stored)")
+        }
+    }
+
+    func testSSHASaltsLongerThanTenBytesVerify() {
+        // pam_mysql overflowed its buffer on these; LDAP tools make them.
+        let salt = SecretBytes(Array(repeating: UInt8(ascii: "s"), count: 40))
+        let digest = DigestAlgorithm.sha1.digest(SecretBytes(Array("secret".utf8)), salt)!
+        let stored = Base64.encode(digest.appending(salt)).withUnsafeBytes { Array($0) }
+        XCTAssertEqual(check(.ssha, stored), .match)
+    }
+
     func testOversizedStoredValuesAreRefusedBeforeVerifying() {
         let huge = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
         for mode in CryptMode.allCases {

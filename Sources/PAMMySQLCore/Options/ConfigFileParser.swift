@@ -40,9 +40,14 @@ public struct ConfigFile {
             i += 1
             line += 1
         }
+        /// Where a syntax error is, by column only: the line may hold the database password, so
+        /// none of its text goes into the log.
         func describe(_ index: Int) -> String {
             guard index < bytes.count else { return "end of file" }
-            return "\"\(LogText.escaped(bytes: bytes[index..<min(index + 16, bytes.count)]))\""
+            var lineStart = index
+            while lineStart > 0, !isLineEnd(bytes[lineStart - 1]) { lineStart -= 1 }
+            if isLineEnd(bytes[index]) { return "end of line (column \(index - lineStart + 1))" }
+            return "character at column \(index - lineStart + 1)"
         }
 
         while i < bytes.count {

@@ -13,9 +13,16 @@ struct CryptScheme: PasswordScheme {
         // PAM hands out C strings, so a NUL can only come from a caller bypassing PAM; C would
         // hash a prefix of the password, so refuse instead.
         guard !password.containsNUL else { return .mismatch }
+        // libxcrypt's limit counts the terminating NUL: 512 bytes are one too many for it.
+        guard password.count < Int(CRYPT_MAX_PASSPHRASE_SIZE) else { return .mismatch }
         if let excess = CryptCostLimit.excess(in: stored) { return .malformed(excess) }
         guard let computed = CryptFunction.hash(password: password, setting: stored) else {
             return .malformed("libxcrypt does not accept the stored value as a crypt(3) setting")
+        }
+        // crypt(3) output for a setting has a fixed length: a stored value of another length is
+        // truncated or padded and can never match.
+        guard computed.count == stored.count else {
+            return .malformed("stored crypt(3) value is \(stored.count) characters, a complete one is \(computed.count)")
         }
         return computed.constantTimeEquals(stored) ? .match : .mismatch
     }

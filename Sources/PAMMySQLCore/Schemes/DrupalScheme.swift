@@ -35,6 +35,10 @@ struct DrupalScheme: PasswordScheme {
         guard log2Count <= Self.maximumLog2Count else {
             return .malformed("Drupal iteration count 2^\(log2Count) exceeds the cap 2^\(Self.maximumLog2Count)")
         }
+        let expectedLength = stored[safe: 1] == UInt8(ascii: "S") ? Self.hashLength : 34
+        guard stored.count == expectedLength else {
+            return .malformed("Drupal hash is \(stored.count) characters, a complete one has \(expectedLength)")
+        }
         guard let computed = Self.hash(password: password, setting: stored) else { return .malformed("libcrypto failed") }
         return computed.constantTimeEquals(stored) ? .match : .mismatch
     }

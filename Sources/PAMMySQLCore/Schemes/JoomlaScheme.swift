@@ -11,6 +11,7 @@ struct JoomlaScheme: PasswordScheme {
         let expected = stored.slice(0..<colon)
         let salt = stored.slice((colon + 1)..<stored.count)
         guard expected.count == 32 else { return .malformed("Joomla hash part is not 32 hex digits") }
+        if let defect = Hex.defect(in: expected, range: 0..<32, case: .lower) { return .malformed("Joomla hash part \(defect)") }
         guard let digest = DigestAlgorithm.md5.digest(password, salt) else { return .malformed("libcrypto failed") }
         return Hex.encode(digest, case: .lower).constantTimeEquals(expected) ? .match : .mismatch
     }

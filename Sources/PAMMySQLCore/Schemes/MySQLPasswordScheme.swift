@@ -10,9 +10,13 @@ struct MySQLPasswordScheme: PasswordScheme {
     func verify(password: SecretBytes, stored: SecretBytes, context: VerificationContext) -> VerificationResult {
         if context.useMySQL323 {
             guard stored.count == 16 else { return .malformed("stored value is not 16 hex digits of OLD_PASSWORD()") }
+            if let defect = Hex.defect(in: stored, range: 0..<16, case: .lower) { return .malformed("stored value \(defect)") }
             return Self.legacyMySQL323(password).constantTimeEquals(stored) ? .match : .mismatch
         }
-        guard stored.count == 41 else { return .malformed("stored value is not `*` plus 40 hex digits of PASSWORD()") }
+        guard stored.count == 41, stored[safe: 0] == UInt8(ascii: "*") else {
+            return .malformed("stored value is not `*` plus 40 hex digits of PASSWORD()")
+        }
+        if let defect = Hex.defect(in: stored, range: 1..<41, case: .upper) { return .malformed("stored value \(defect)") }
         guard let inner = DigestAlgorithm.sha1.digest(password), let outer = DigestAlgorithm.sha1.digest(inner) else {
             return .malformed("libcrypto failed to compute SHA-1")
         }

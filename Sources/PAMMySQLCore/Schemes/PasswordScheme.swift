@@ -59,7 +59,7 @@ public enum PasswordSchemes {
             case .mysql: "*0000000000000000000000000000000000000000"
             case .md5: "00000000000000000000000000000000"
             case .sha1: "0000000000000000000000000000000000000000"
-            case .drupal7: "$S$Ddecoysal00000000000000000000000000000000000000000000"
+            case .drupal7: "$S$Ddecoysal" + String(repeating: "0", count: 43)
             case .joomla15: "00000000000000000000000000000000:decoysaltdecoysaltdecoysaltdecoy"
             case .ssha: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
             case .sha512: String(repeating: "0", count: 128)

@@ -1,6 +1,6 @@
 /// crypt=7: LDAP-style salted SHA-1 without the `{SSHA}` prefix: base64(SHA1(pw‖salt)‖salt).
-/// pam_mysql aborted the host on salts over 10 bytes, on non-base64 data and on a `{SSHA}`
-/// prefix; here each of those is a malformed value.
+/// pam_mysql aborted the host on salts over 10 bytes (they verify here, as in LDAP), and on
+/// non-base64 data or a `{SSHA}` prefix (malformed values here).
 struct SSHAScheme: PasswordScheme {
     let name = "ssha"
 

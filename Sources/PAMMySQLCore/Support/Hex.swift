@@ -2,6 +2,29 @@
 public enum Hex {
     public enum Case { case lower, upper }
 
+    /// Checks that `bytes[range]` are hex digits of the expected case; nil when they are, else
+    /// why not (for a log line; never the value).
+    public static func defect(in value: SecretBytes, range: Range<Int>, case letterCase: Case) -> String? {
+        value.withUnsafeBytes { bytes in
+            var wrongCase = false
+            for i in range {
+                guard i < bytes.count else { return "is too short" }
+                switch bytes[i] {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): continue
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): wrongCase = wrongCase || letterCase == .upper
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): wrongCase = wrongCase || letterCase == .lower
+                default: return "contains characters that are not hex digits"
+                }
+            }
+            guard !wrongCase else {
+                return letterCase == .lower
+                    ? "has uppercase hex digits, but pam_mysql compares lowercase hex"
+                    : "has lowercase hex digits, but MySQL PASSWORD() values are uppercase"
+            }
+            return nil
+        }
+    }
+
     public static func encode(_ bytes: SecretBytes, case letterCase: Case) -> SecretBytes {
         let digits = Array((letterCase == .lower ? "0123456789abcdef" : "0123456789ABCDEF").utf8)
         let out = SecretBytes(zeroedCount: bytes.count * 2)
