@@ -43,6 +43,7 @@ let package = Package(
                 .unsafeFlags([
                     "-static-stdlib",
                     "-use-ld=lld",
+                    "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
                     "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/CShim/exports.map",
                     "-Xlinker", "-z", "-Xlinker", "nodelete",
                     "-Xlinker", "-z", "-Xlinker", "defs",
