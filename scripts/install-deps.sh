@@ -4,7 +4,7 @@
 # only if we created it.
 set -eu
 packages="libpam0g-dev libmariadb-dev libssl-dev libcrypt-dev mariadb-server mariadb-client
-pamtester libpam-mysql gcc binutils"
+pamtester libpam-mysql gcc binutils strace util-linux sasl2-bin postfix swaks libnet-ssleay-perl libsasl2-modules openssl"
 missing=
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -27,5 +27,7 @@ trap '[ -n "$created" ] && rm -f /usr/sbin/policy-rc.d' EXIT
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
+# postfix asks for a mail configuration at install time; the tests bring their own.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing

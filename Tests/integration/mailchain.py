@@ -267,9 +267,12 @@ class Saslauthd:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"saslauthd exited at start-up ({self.proc.returncode}):\n"
                                    f"{self.log_text()}")
-            forked = [int(m) for m in re.findall(r"forked child: (\d+)", self.log_text())]
-            if self.mux.exists() and len(forked) >= self.workers - 1:
-                self.worker_pids = forked
+            text = self.log_text()
+            text = text[:text.rfind("\n") + 1]  # complete lines only
+            forked = {int(m) for m in re.findall(r"forked child: (\d+)\n", text)}
+            workers = sorted(forked & set(children_of(self.master_pid)))
+            if self.mux.exists() and len(workers) >= self.workers - 1:
+                self.worker_pids = workers
                 return self
             if time.monotonic() > deadline:
                 self.stop()

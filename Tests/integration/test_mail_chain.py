@@ -11,6 +11,25 @@ swaks.  Every test that names the `module` fixture runs against the C
 pam_mysql 0.8.2 (the oracle) and against ours with the same expectations;
 test_differential_* also compares the two modules' answers side by side.
 
+What is covered:
+  saslauthd (testsaslauthd): right / wrong / unknown with crypt=1 ($6$, $5$,
+    $1$), crypt=3 and crypt=0; realm handling with -r (user@domain reaches
+    PAM whole, recorded by pam_exec) and without -r (bare login only); a
+    CONCAT(user,'@',domain) usercolumn; the -c credential cache; process
+    bookkeeping (master + workers, nothing left after stop).
+  Through PAM for real: pam_deny / pam_permit in place of the module flip
+    the answers (saslauthd and Postfix); saslauthd's own limits (empty
+    password, > 256 bytes) are shown with pam_permit.
+  Differential: a table of cases (options, odd user names, status,
+    where, nullok, use_first_pass, bad options, database down or
+    restarted) against both modules with expected answers, the same side
+    by side with byte-identical answers, and the documented differences
+    in SELECTs, connections and sqllog rows per login.
+  Postfix (swaks): AUTH only after STARTTLS (503 to AUTH without it),
+    AUTH PLAIN and LOGIN -> 235 / 535, relay to example.net only when
+    authenticated (250 vs 554), a chrooted smtpd using the Debian socket
+    layout, pam.d-examples/smtp as shipped, postfix check clean, clean stop.
+
 The commands of docs/postfix-smtp-auth.md are the ones these tests run
 (with test paths): keep the two in step.
 """
@@ -23,9 +42,6 @@ import hashlib
 import re
 import smtplib
 import subprocess
-import tempfile
-import time
-from pathlib import Path
 
 import pytest
 
@@ -255,14 +271,22 @@ def test_saslauthd_goes_through_pam(saslauthd, pam_service_factory, our_module, 
     # pam_permit does not make it succeed.
     r = saslauthd.check(permit, "alice", "", realm=REALM)
     assert r.ok is False, r.describe()
+    # The same for passwords over 256 bytes (also through Postfix): a limit
+    # of saslauthd, not of the module.
+    assert saslauthd.check(permit, "alice", "p" * 256, realm=REALM).ok is True
+    r = saslauthd.check(permit, "alice", "p" * 257, realm=REALM)
+    assert r.ok is False, r.describe()
 
 
 def test_saslauthd_credential_cache(mailroot, pam_service_factory, our_module, db):
     # -c, as in the documented OPTIONS: a success is cached, so after a
-    # password change the old password keeps working until the cache
-    # entry expires (-t); the new one works at once, wrong ones never.
-    d = mc.Saslauthd(mailroot.private_run_dir("saslauthd-cache"), realm=True, cache=True).start()
+    # password change the old password keeps working until the cache entry
+    # expires (-t, default 8 hours) or saslauthd restarts; the new one
+    # works at once, wrong ones never.
+    run_dir = mailroot.private_run_dir("saslauthd-cache")
+    d = mc.Saslauthd(run_dir, realm=True, cache=True).start()
     try:
+        assert "timeout    : 28800 seconds" in d.log_text(), d.log_text()
         db.add_user(f"frank@{REALM}", stored("old-pw", 1))
         svc = pam_service_factory(our_module, module_lines(db, crypt=1))
         assert d.check(svc, "frank", "old-pw", realm=REALM).ok is True
@@ -271,7 +295,14 @@ def test_saslauthd_credential_cache(mailroot, pam_service_factory, our_module, d
         assert d.check(svc, "frank", "old-pw", realm=REALM).ok is True  # from the cache
         assert d.check(svc, "frank", "new-pw", realm=REALM).ok is True  # from PAM
         assert d.check(svc, "frank", "wrong", realm=REALM).ok is False
-        # A fresh saslauthd (restart) forgets the cache.
+    finally:
+        left = d.stop()
+    _assert_stopped(d, left, str(d.run_dir))
+    # A restart forgets the cache.
+    d = mc.Saslauthd(run_dir, realm=True, cache=True).start()
+    try:
+        assert d.check(svc, "frank", "old-pw", realm=REALM).ok is False
+        assert d.check(svc, "frank", "new-pw", realm=REALM).ok is True
     finally:
         left = d.stop()
     _assert_stopped(d, left, str(d.run_dir))
@@ -281,9 +312,10 @@ def test_saslauthd_lifecycle(mailroot, pam_service_factory):
     # The harness records master and worker PIDs and leaves nothing behind.
     d = mc.Saslauthd(mailroot.private_run_dir("saslauthd-life"), realm=True, workers=3).start()
     try:
-        assert len(d.worker_pids) == 2 and mc.alive(d.master_pid)
-        assert all(mc.alive(p) for p in d.pids)
-        assert mc.session_members(d.master_pid) == sorted(d.pids)
+        assert len(d.worker_pids) == 2 and mc.alive(d.master_pid), (d.pids, d.log_text())
+        assert all(mc.alive(p) for p in d.pids), (d.pids, d.log_text())
+        assert mc.session_members(d.master_pid) == sorted(d.pids), \
+            (mc.session_members(d.master_pid), d.pids, d.log_text())
         svc = pam_service_factory("pam_permit.so", ["auth required {module}",
                                                     "account required {module}"])
         assert d.check(svc, "x", "y", realm=REALM).ok is True
@@ -291,8 +323,8 @@ def test_saslauthd_lifecycle(mailroot, pam_service_factory):
     finally:
         left = d.stop()
     _assert_stopped(d, left, str(d.run_dir))
-    assert not any(mc.alive(p) for p in pids)
-    assert not d.mux.exists()  # removed by saslauthd on SIGTERM
+    assert not any(mc.alive(p) for p in pids), pids
+    assert not d.mux.exists(), d.log_text()  # removed by saslauthd on SIGTERM
 
 
 # --------------------------------------------------------------------------
@@ -312,6 +344,11 @@ def _seed_differential(db) -> None:
     db.add_user(f"twice@{REALM}", stored(PW, 1))
     db.add_user(f"inactive@{REALM}", stored(PW, 1), active=0)
     db.add_user(f"plain@{REALM}", "plain pw with spaces")
+    db.add_user(f"a%b_c@{REALM}", "wild")
+    db.add_user(f"long@{REALM}", "p" * 256)
+    db.add_user(f"longer@{REALM}", "p" * 257)
+    db.add_user(f"nullstat@{REALM}", stored(PW, 1), status=None)
+    db.add_user(f"dom@{REALM}", stored(PW, 1), domain=REALM)
 
 
 def _differential_groups(db) -> list[tuple[str, dict, list[tuple]]]:
@@ -346,15 +383,45 @@ def _differential_groups(db) -> list[tuple[str, dict, list[tuple]]]:
             ("plain", "plain pw with spaces ", REALM, False),
             ("alice", crypt_hash(PW), REALM, True),  # compares the stored text
             ("alice", PW, REALM, False),
+            ("a%b_c", "wild", REALM, True),
+            ("a_b%c", "wild", REALM, False),  # = is no LIKE: no wildcards
+            ("a%", "wild", REALM, False),
+            ("long", "p" * 256, REALM, True),
+            # saslauthd's limit, not the module's: longer passwords never
+            # reach PAM intact (both modules say NO).
+            ("longer", "p" * 257, REALM, False),
         ]),
         ("statcolumn", {"crypt": 1, "statcolumn": "status"}, [
             ("alice", PW, REALM, True),
             ("expired", PW, REALM, False),  # account: PAM_ACCT_EXPIRED
             ("renew", PW, REALM, False),    # account: PAM_AUTHTOK_EXPIRED
         ]),
+        ("statcolumn NULL", {"crypt": 1, "statcolumn": "status"}, [
+            ("nullstat", PW, REALM, False),  # NULL status counts as 1: expired
+        ]),
         ("where", {"crypt": 1, "where": "active=1"}, [
             ("alice", PW, REALM, True),
             ("inactive", PW, REALM, False),
+        ]),
+        ("where with spaces", {"crypt": 1, "where": f'domain="{REALM}" AND active=1'}, [
+            ("dom", PW, REALM, True),
+            ("alice", PW, REALM, False),  # domain NULL
+        ]),
+        # saslauthd does not pass PAM_DISALLOW_NULL_AUTHTOK: with nullok a
+        # NULL stored password accepts any password through the chain.
+        ("nullok", {"crypt": 1, "nullok": 1}, [
+            ("nullpw", "x", REALM, True),
+            ("nullpw", "anything at all", REALM, True),
+            ("alice", WRONG, REALM, False),
+        ]),
+        # No earlier module supplies a password under saslauthd, and
+        # use_first_pass never prompts: every login fails.
+        ("use_first_pass", {"crypt": 1, "use_first_pass": 1}, [
+            ("alice", PW, REALM, False),
+        ]),
+        ("try_first_pass=0", {"crypt": 1, "try_first_pass": 0}, [
+            ("alice", PW, REALM, True),
+            ("alice", WRONG, REALM, False),
         ]),
         ("bad table", {"crypt": 1, "table": "no_such_table"}, [("alice", PW, REALM, False)]),
         ("bad crypt", {"crypt": 42}, [("alice", PW, REALM, False)]),
@@ -403,8 +470,66 @@ def test_differential_saslauthd(saslauthd, pam_service_factory, oracle_module, o
     assert o.ok is False, o.describe()
     if (o.line, o.rc) != (u.line, u.rc):
         diffs.append(f"database down: oracle {o.describe()} / ours {u.describe()}")
-    assert saslauthd.check(svc["ours"], "down", PW, realm=REALM).ok is True  # back up
+    # Back up; then a restart behind warm (pooled) connections: the next
+    # login still succeeds with both modules.
+    for _ in range(3):
+        for kind in ("oracle", "ours"):
+            assert saslauthd.check(svc[kind], "down", PW, realm=REALM).ok is True, kind
+    with db.stopped():
+        pass
+    for kind in ("oracle", "ours"):
+        r = saslauthd.check(svc[kind], "down", PW, realm=REALM)
+        assert r.ok is True, (kind, r.describe())
     assert not diffs, "\n".join(diffs)
+
+
+def test_differential_queries_and_sqllog(saslauthd, pam_service_factory, oracle_module,
+                                         our_module, db):
+    # Reference section 6: through saslauthd (no password from an earlier
+    # module) pam_mysql 0.8.2 first queries with no password, logs
+    # AUTHENTICATION FALURE (FIRST_PASS), then prompts and queries again.
+    # Ours prompts at once (README, differences 17 and 27): one SELECT and
+    # one log row fewer; the answers are the same.
+    db.add_user(f"alice@{REALM}", stored(PW, 1))
+    opts = dict(crypt=1, sqllog=1, logtable="log", logmsgcolumn="msg", logusercolumn="user",
+                logpidcolumn="pid", loghostcolumn="host", logrhostcolumn="rhost",
+                logtimecolumn="logtime")
+    seen = {}
+    for kind, mod in (("oracle", oracle_module), ("ours", our_module)):
+        svc = pam_service_factory(mod, module_lines(db, **opts))
+        for pw in (PW, WRONG):
+            db.clear_log()
+            before = db.status("Com_select")
+            r = saslauthd.check(svc, "alice", pw, realm=REALM)
+            selects = db.status("Com_select") - before
+            rows = [(x["msg"], x["user"], x["rhost"]) for x in db.log_rows()]
+            seen[(kind, pw)] = (r.line, selects, rows)
+    first = ("AUTHENTICATION FALURE (FIRST_PASS)", f"alice@{REALM}", "(unknown)")
+    ok_rows = [("AUTHENTICATION SUCCESS", f"alice@{REALM}", "(unknown)"),
+               ("QUERYING SUCCESS", f"alice@{REALM}", "(unknown)")]
+    bad_rows = [("AUTHENTICATION FAILURE", f"alice@{REALM}", "(unknown)")]
+    # SELECTs per login (README, Performance): pam_mysql 2 + 1 for the
+    # account line; ours 1, the account line reusing the row.
+    assert seen[("oracle", PW)] == ('0: OK "Success."', 3, [first, *ok_rows]), seen
+    assert seen[("ours", PW)] == ('0: OK "Success."', 1, ok_rows), seen
+    assert seen[("oracle", WRONG)] == ('0: NO "authentication failed"', 2, [first, *bad_rows]), seen
+    assert seen[("ours", WRONG)] == ('0: NO "authentication failed"', 1, bad_rows), seen
+
+    # Connections: pam_mysql connects anew for every PAM call; ours keeps
+    # one per saslauthd process (the master and its worker both accept).
+    conns = {}
+    for kind, mod in (("oracle", oracle_module), ("ours", our_module)):
+        svc = pam_service_factory(mod, module_lines(db, crypt=1))
+        assert saslauthd.check(svc, "alice", PW, realm=REALM).ok is True
+        assert saslauthd.check(svc, "alice", PW, realm=REALM).ok is True  # warm both processes
+        before = db.status("Connections")
+        for _ in range(6):
+            assert saslauthd.check(svc, "alice", PW, realm=REALM).ok is True
+        # minus 1: db.status() itself connects once
+        conns[kind] = db.status("Connections") - before - 1
+    assert conns["oracle"] == 12, conns  # two connections per login (auth, account)
+    # ours: none, or one if a process got no warm-up request above.
+    assert conns["ours"] <= 1, conns
 
 
 # --------------------------------------------------------------------------
@@ -513,25 +638,12 @@ def test_postfix_goes_through_pam(postfix, smtp_service, our_module, db):
     smtp_service.write("pam_permit.so", ["auth required {module}", "account required {module}"])
     assert _auth_code(postfix, "PLAIN", user, WRONG)[0] == "235"
     assert _auth_code(postfix, "LOGIN", "nobody", "anything")[0] == "235"
+    assert _auth_code(postfix, "PLAIN", user, "p" * 256)[0] == "235"
+    assert _auth_code(postfix, "PLAIN", user, "p" * 257)[0] == "535"  # saslauthd's limit
     smtp_service.write(our_module, module_lines(db, crypt=1))
     assert _auth_code(postfix, "PLAIN", user, PW)[0] == "235"
     assert _auth_code(postfix, "PLAIN", user, WRONG)[0] == "535"
     assert _auth_code(postfix, "LOGIN", "nobody", "anything")[0] == "535"
-
-
-def test_postfix_stops_cleanly(postfix, saslauthd):
-    # Last test of the file: stop Postfix here (the fixture's teardown then
-    # has nothing left to do) and check nothing of it remains.
-    pids = postfix.running_pids()
-    assert postfix.master_pid in pids and len(pids) >= 3, pids
-    names = {mc.cmdline(p)[0].rsplit("/", 1)[-1] for p in pids if mc.cmdline(p)}
-    assert {"master", "smtpd", "qmgr"} <= names, names
-    left = postfix.stop()
-    _assert_stopped(postfix, left, str(postfix.config_dir))
-    assert not any(mc.alive(p) for p in pids)
-    log = postfix.log_text()
-    assert "stopping the Postfix mail system" in log
-    assert not re.search(r"\b(fatal|panic):", log), log[-5000:]
 
 
 def test_postfix_shipped_pam_example(postfix, smtp_service, module, db):
@@ -554,3 +666,18 @@ def test_postfix_shipped_pam_example(postfix, smtp_service, module, db):
     assert _auth_code(postfix, "PLAIN", f"alice@{REALM}", PW)[0] == "235"
     assert _auth_code(postfix, "PLAIN", f"alice@{REALM}", WRONG)[0] == "535"
     assert _auth_code(postfix, "LOGIN", f"gone@{REALM}", PW)[0] == "535"  # account: inactive
+
+
+def test_postfix_stops_cleanly(postfix, saslauthd):
+    # Last test of the file: stop Postfix here (the fixture's teardown then
+    # has nothing left to do) and check nothing of it remains.
+    pids = postfix.running_pids()
+    assert postfix.master_pid in pids and len(pids) >= 3, pids
+    names = {mc.cmdline(p)[0].rsplit("/", 1)[-1] for p in pids if mc.cmdline(p)}
+    assert {"master", "smtpd", "qmgr"} <= names, names
+    left = postfix.stop()
+    _assert_stopped(postfix, left, str(postfix.config_dir))
+    assert not any(mc.alive(p) for p in pids)
+    log = postfix.log_text()
+    assert "stopping the Postfix mail system" in log
+    assert not re.search(r"\b(fatal|panic):", log), log[-5000:]
