@@ -21,6 +21,7 @@ import pytest
 
 import pamharness as ph
 from pamharness import (
+    per_module,
     LOG_ERR,
     PAM_AUTH_ERR,
     PAM_AUTHINFO_UNAVAIL,
@@ -256,8 +257,11 @@ def test_restart_during_logins_gives_only_success_or_authinfo_unavail(module, ma
     right_codes = [c for r in right for c in r.codes]
     wrong_codes = [c for r in wrong for c in r.codes]
     assert len(right_codes) == 100 * len(right) and len(wrong_codes) == 50 * len(wrong)
-    assert set(right_codes) <= {PAM_SUCCESS, PAM_AUTHINFO_UNAVAIL}, sorted(set(right_codes))
-    assert set(wrong_codes) <= {PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL}, sorted(set(wrong_codes))
+    # README difference 12: when the server goes away between connect and query, pam_mysql
+    # answers PAM_SERVICE_ERR; ours always PAM_AUTHINFO_UNAVAIL.
+    outage = per_module(module, oracle={PAM_AUTHINFO_UNAVAIL, PAM_SERVICE_ERR}, ours={PAM_AUTHINFO_UNAVAIL})
+    assert set(right_codes) <= {PAM_SUCCESS} | outage, sorted(set(right_codes))
+    assert set(wrong_codes) <= {PAM_AUTH_ERR} | outage, sorted(set(wrong_codes))
     assert PAM_SUCCESS not in wrong_codes
     # The outage was seen by both loops, and both loops ran after it.
     assert PAM_AUTHINFO_UNAVAIL in right_codes and PAM_AUTHINFO_UNAVAIL in wrong_codes
