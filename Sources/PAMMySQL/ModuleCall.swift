@@ -44,12 +44,13 @@ struct ModuleCall {
 
     var disallowsNullAuthToken: Bool { flags & Int32(bitPattern: UInt32(PAM_DISALLOW_NULL_AUTHTOK)) != 0 }
 
-    /// Runs a one-parameter SELECT for the user with pam_mysql's row rule: no row is an unknown
-    /// user, exactly one row is the answer, more rows are an error (pam_mysql 0.8.2 used the
-    /// first of three or more).
-    func selectSingleRow(_ sql: String) -> Result<[SecretBytes?], Outcome> {
+    /// Runs a SELECT for the user with pam_mysql's row rule: no row is an unknown user, exactly
+    /// one row is the answer, more rows are an error (pam_mysql 0.8.2 used the first of three or
+    /// more). The parameters default to the user name alone (the built statements); a `query`
+    /// passes its own.
+    func selectSingleRow(_ sql: String, parameters: [SecretBytes]? = nil) -> Result<[SecretBytes?], Outcome> {
         trace("query: \(sql)")
-        switch context.execute(sql, parameters: [SecretBytes(user)], trace: trace) {
+        switch context.execute(sql, parameters: parameters ?? [SecretBytes(user)], trace: trace) {
         case .failure(let error):
             return .failure(outcome(for: error))
         case .success(let lookup) where lookup.rowCount == 0:
