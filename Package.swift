@@ -21,10 +21,12 @@ let package = Package(
         .systemLibrary(name: "CMariaDB", path: "Sources/CMariaDB"),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         .systemLibrary(name: "CXCrypt", path: "Sources/CXCrypt"),
+        // Argon2 for Dovecot's ARGON2I/ARGON2ID schemes (libsodium, as Dovecot itself uses).
+        .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
         // No PAM, no database: options, config file, password schemes, outcomes.
         .target(
             name: "PAMMySQLCore",
-            dependencies: ["COpenSSL", "CXCrypt"],
+            dependencies: ["COpenSSL", "CXCrypt", "CSodium"],
             swiftSettings: lean
         ),
         // Owners of the C resources (PAM handle, MariaDB connection, syslog) and the PAM flows.

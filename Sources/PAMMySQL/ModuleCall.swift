@@ -53,10 +53,11 @@ struct ModuleCall {
 
     /// Runs a one-parameter SELECT for the user with pam_mysql's row rule: no row is an unknown
     /// user, exactly one row is the answer, more rows are an error (pam_mysql 0.8.2 used the
-    /// first of three or more). Logs nothing.
-    func lookupRow(_ sql: String) -> Result<[SecretBytes?], LookupFailure> {
+    /// first of three or more). Logs nothing. The parameters default to the user name alone (the
+    /// built statements); a `query` passes its own.
+    func lookupRow(_ sql: String, parameters: [SecretBytes]? = nil) -> Result<[SecretBytes?], LookupFailure> {
         trace("query: \(LogText.escaped(sql, limit: 1024))")
-        switch context.execute(sql, parameters: [SecretBytes(user)], trace: trace) {
+        switch context.execute(sql, parameters: parameters ?? [SecretBytes(user)], trace: trace) {
         case .failure(let error): return .failure(.database(error))
         case .success(let lookup) where lookup.rowCount == 0: return .failure(.userUnknown)
         case .success(let lookup) where lookup.rowCount > 1: return .failure(.multipleRows(lookup.rowCount))
@@ -65,8 +66,8 @@ struct ModuleCall {
     }
 
     /// `lookupRow` with pam_mysql's log lines and PAM codes for each failure.
-    func selectSingleRow(_ sql: String) -> Result<[SecretBytes?], Outcome> {
-        lookupRow(sql).mapError(outcome(for:))
+    func selectSingleRow(_ sql: String, parameters: [SecretBytes]? = nil) -> Result<[SecretBytes?], Outcome> {
+        lookupRow(sql, parameters: parameters).mapError(outcome(for:))
     }
 
     /// Logs a lookup failure once and says what PAM hears.

@@ -64,7 +64,7 @@ extension ModuleCall {
             useMySQL323: options.use323Passwd)
         {
         case .failure(let error):
-            log(.err, "cannot store a crypt=\(options.crypt.rawValue) (\(options.crypt.name)) password: \(error.reason)")
+            log(.err, "cannot store a \(options.crypt.label) password: \(error.reason)")
             sqlLog(.alterationFailure)
             return .authtokError
         case .success(let value): stored = value

@@ -10,10 +10,14 @@ enum PasswordCheckResult: Equatable {
 
 extension ModuleCall {
     /// pam_mysql's `check_passwd`: one SELECT for the user, exactly one row expected, then the
-    /// scheme of `crypt=` compares the password with the stored value.
+    /// scheme of `crypt=` compares the password with the stored value. With `query` the SELECT
+    /// is the administrator's, its Dovecot variables bound as parameters.
     ///
     /// - Parameter password: nil when there is no token (only `use_first_pass` asks then).
     func checkPassword(_ password: SecretBytes?) -> PasswordCheckResult {
+        let context = VerificationContext(
+            useMySQL323: options.use323Passwd, userName: user, defaultPassScheme: options.defaultPassScheme,
+            allowWeakSchemes: options.allowWeakSchemes)
         let row: [SecretBytes?]
         switch lookupPasswordRow() {
         case .success(let found): row = found
@@ -22,7 +26,7 @@ extension ModuleCall {
             if let password, password.count <= maximumPasswordLength {
                 _ = PasswordSchemes.verify(
                     mode: options.crypt, password: password, stored: PasswordSchemes.decoyStoredValue(for: options.crypt),
-                    context: VerificationContext(useMySQL323: options.use323Passwd))
+                    context: context)
             }
             return .userUnknown
         case .failure(let failure): return .failed(outcome(for: failure))
@@ -47,18 +51,18 @@ extension ModuleCall {
             log(.notice, "password for user \"\(userForLog)\" refused: longer than \(maximumPasswordLength) bytes")
             return .mismatch
         }
-        let verification = PasswordSchemes.verify(
-            mode: options.crypt, password: password, stored: stored,
-            context: VerificationContext(useMySQL323: options.use323Passwd, userName: userForLog))
+        let verification = PasswordSchemes.verify(mode: options.crypt, password: password, stored: stored, context: context)
         switch verification {
         case .match:
-            trace("password verified with crypt=\(options.crypt.rawValue) (\(options.crypt.name))")
+            trace("password verified with \(options.crypt.label)")
             return .match
         case .mismatch:
             return .mismatch
         case .malformed(let reason):
-            log(.err, "stored password of user \"\(userForLog)\" is not a valid crypt=\(options.crypt.rawValue) (\(options.crypt.name)) value: \(reason)")
-            return .mismatch
+            log(.err, "stored password of user \"\(userForLog)\" is not a valid \(options.crypt.label) value: \(reason)")
+            // The one place the mode decides: pam_mysql's modes count it as a wrong password.
+            let outcome = options.crypt.malformedOutcome
+            return outcome == .authError ? .mismatch : .failed(outcome)
         }
     }
 }
@@ -72,6 +76,8 @@ extension ModuleCall {
     /// with an SQL error (a `statcolumn` only the account line can use), or `statcolumn` could
     /// change the row count (an aggregate), the password statement of pam_mysql decides alone.
     fileprivate func lookupPasswordRow() -> Result<[SecretBytes?], LookupFailure> {
+        // An administrator's `query` (crypt=dovecot) replaces the password look-up entirely.
+        if let query = options.query { return lookupRow(query.sql, parameters: query.parameters(for: user)) }
         guard SQLStatements.statusColumnIsRowLevel(options) else { return lookupRow(SQLStatements.passwordQuery(options)) }
         let combined = SQLStatements.statusQuery(options)
         switch lookupRow(combined) {

@@ -60,8 +60,11 @@ final class ArgumentParserTests: XCTestCase {
     }
 
     func testCryptAcceptsDigitsAndNames() throws {
-        for mode in CryptMode.allCases {
+        // crypt=dovecot has a name only: pam_mysql's digits stop at 9 (see testInvalidCryptIsAnError).
+        for mode in CryptMode.allCases where mode != .dovecot {
             XCTAssertEqual(try parse(["crypt=\(mode.rawValue)"]).crypt, mode)
+        }
+        for mode in CryptMode.allCases {
             XCTAssertEqual(try parse(["crypt=\(mode.name)"]).crypt, mode)
             XCTAssertEqual(try parse(["crypt=\(mode.name.uppercased())"]).crypt, mode)
         }

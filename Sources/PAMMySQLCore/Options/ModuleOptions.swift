@@ -41,6 +41,17 @@ public struct ModuleOptions {
     public var readTimeout: UInt32 = 5
     /// New: seconds to wait for each write to the server.
     public var writeTimeout: UInt32 = 5
+    /// New, crypt=dovecot: the scheme of stored values without a `{SCHEME}` prefix.
+    public var defaultPassScheme: String = ModuleOptions.defaultPassSchemeDefault
+    /// New, crypt=dovecot: accept the schemes Dovecot 2.4 refuses as weak (MD5-crypt, DES, …).
+    public var allowWeakSchemes = false
+    /// New: a whole Dovecot-style password SELECT (`%u`, `%n`, `%d`), replacing the built one
+    /// for the password look-up.
+    public var query: DovecotQuery?
+
+    /// CRYPT, as in Dovecot 2.4 (`passdb_default_password_scheme`): unprefixed crypt(3) values of
+    /// every kind work, which is what postfixadmin 4 writes. Dovecot 2.3's SQL default was MD5.
+    public static let defaultPassSchemeDefault = "CRYPT"
 
     public init() {}
 }
@@ -53,15 +64,23 @@ public enum OptionError: Error, Equatable, Sendable {
     case invalidCryptMethod(origin: String)
     /// A timeout that is not a whole number of seconds between 1 and 3600.
     case invalidTimeout(option: String, origin: String)
+    /// `default_pass_scheme=` names no Dovecot scheme we know.
+    case invalidDefaultPassScheme(origin: String)
+    /// `query=` cannot be turned into a prepared statement (`reason` says why).
+    case invalidQuery(reason: String, origin: String)
 
     public var message: String {
         switch self {
         case .invalidCrypt(let origin):
-            "invalid crypt value (\(origin)): use 0-9 or plain, Y, mysql, md5, sha1, drupal7, joomla15, ssha, sha512, sha256"
+            "invalid crypt value (\(origin)): use 0-9 or plain, Y, mysql, md5, sha1, drupal7, joomla15, ssha, sha512, sha256, dovecot"
         case .invalidCryptMethod(let origin):
             "invalid crypt_method value (\(origin)): use yescrypt, sha512, sha256, bcrypt, md5 or des"
         case .invalidTimeout(let option, let origin):
             "invalid \(option) value (\(origin)): use a whole number of seconds from 1 to 3600"
+        case .invalidDefaultPassScheme(let origin):
+            "invalid default_pass_scheme value (\(origin)): use a Dovecot scheme name such as CRYPT, SHA512-CRYPT or PLAIN"
+        case .invalidQuery(let reason, let origin):
+            "invalid query value (\(origin)): \(reason)"
         }
     }
 }

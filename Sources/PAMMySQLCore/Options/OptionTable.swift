@@ -8,6 +8,8 @@ public struct OptionSpec: Sendable {
         case seconds(WritableKeyPath<ModuleOptions, UInt32> & Sendable)
         case crypt
         case cryptMethod
+        case dovecotScheme
+        case query
     }
 
     /// Name on a pam.d line, or nil when the option exists only in the config file.
@@ -59,6 +61,9 @@ public enum OptionTable {
         OptionSpec(argumentName: "connect_timeout", configKey: "users.connect_timeout", kind: .seconds(\.connectTimeout)),
         OptionSpec(argumentName: "read_timeout", configKey: "users.read_timeout", kind: .seconds(\.readTimeout)),
         OptionSpec(argumentName: "write_timeout", configKey: "users.write_timeout", kind: .seconds(\.writeTimeout)),
+        OptionSpec(argumentName: "default_pass_scheme", configKey: "users.default_pass_scheme", kind: .dovecotScheme),
+        OptionSpec(argumentName: "allow_weak_schemes", configKey: "users.allow_weak_schemes", kind: .flag(\.allowWeakSchemes)),
+        OptionSpec(argumentName: "query", configKey: "users.query", kind: .query),
     ]
 
     public static func argument(named name: String) -> OptionSpec? {
@@ -91,6 +96,16 @@ extension OptionSpec {
         case .cryptMethod:
             guard let method = CryptMethod(rawValue: asciiLowercased(text())) else { throw .invalidCryptMethod(origin: origin) }
             options.cryptMethod = method
+        case .dovecotScheme:
+            // Checked now, so a typo fails the line instead of every login; suffixes allowed.
+            let name = text()
+            guard DovecotSchemes.isKnown(name) else { throw .invalidDefaultPassScheme(origin: origin) }
+            options.defaultPassScheme = name
+        case .query:
+            switch DovecotQuery.parse(text()) {
+            case .success(let query): options.query = query
+            case .failure(let error): throw .invalidQuery(reason: error.reason, origin: origin)
+            }
         case .seconds(let path):
             let digits = text()
             guard !digits.isEmpty, digits.utf8.count <= 4, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),

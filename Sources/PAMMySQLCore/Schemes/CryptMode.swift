@@ -1,4 +1,5 @@
-/// The `crypt=` values of pam_mysql 0.8.2, with the names it accepts for each.
+/// The `crypt=` values of pam_mysql 0.8.2, with the names it accepts for each, plus our
+/// `crypt=dovecot`, which has a name only: pam_mysql accepts exactly the digits 0-9.
 public enum CryptMode: Int, CaseIterable, Sendable {
     case plain = 0
     case crypt = 1
@@ -10,6 +11,8 @@ public enum CryptMode: Int, CaseIterable, Sendable {
     case ssha = 7
     case sha512 = 8
     case sha256 = 9
+    /// New: Dovecot's `{SCHEME}` values (Schemes/Dovecot). The raw value is internal only.
+    case dovecot = 10
 
     /// The name pam_mysql accepts for the mode (`Y` is its historical name for crypt(3)).
     public var name: String {
@@ -24,7 +27,21 @@ public enum CryptMode: Int, CaseIterable, Sendable {
         case .ssha: "ssha"
         case .sha512: "sha512"
         case .sha256: "sha256"
+        case .dovecot: "dovecot"
         }
+    }
+
+    /// How log lines name the mode: `crypt=3 (md5)` as before, `crypt=dovecot` for the new one.
+    public var label: String {
+        self == .dovecot ? "crypt=dovecot" : "crypt=\(rawValue) (\(name))"
+    }
+
+    /// What PAM hears when the stored value cannot be verified. pam_mysql's modes answered
+    /// PAM_AUTH_ERR, and still do. crypt=dovecot answers PAM_SERVICE_ERR, as Dovecot treats an
+    /// unusable stored value as an internal failure: the user did nothing wrong, the row
+    /// (or the configuration, for a refused weak scheme) needs an administrator.
+    public var malformedOutcome: Outcome {
+        self == .dovecot ? .serviceError : .authError
     }
 
     /// Parses an option value: exactly `0`…`9`, or a name compared case-insensitively.

@@ -71,6 +71,8 @@ public enum NewPasswordHash {
             let saltBytes = SecretBytes(salt)
             guard let hash = DigestAlgorithm.md5.digest(password, saltBytes) else { return .failure(.init(reason: "libcrypto failed")) }
             return .success(Hex.encode(hash, case: .lower).appending(SecretBytes(Array(":".utf8))).appending(saltBytes))
+        case .dovecot:
+            return dovecotHash(password: password, cryptMethod: cryptMethod ?? .sha512)
         case .ssha:
             // 8 bytes of salt: pam_mysql 0.8.2 itself overflowed on salts over 10 bytes, so a
             // site that goes back to it can still read these.
@@ -79,5 +81,25 @@ public enum NewPasswordHash {
             guard let hash = DigestAlgorithm.sha1.digest(password, saltBytes) else { return .failure(.init(reason: "libcrypto failed")) }
             return .success(Base64.encode(hash.appending(saltBytes)))
         }
+    }
+
+    /// crypt=dovecot stores crypt(3) under the prefix Dovecot reads it with, SHA512-CRYPT unless
+    /// `crypt_method` says otherwise. The weak methods (md5, des) are refused: the value would be
+    /// refused again at the next login unless `allow_weak_schemes` is set.
+    static func dovecotHash(password: SecretBytes, cryptMethod: CryptMethod) -> Result<SecretBytes, NewPasswordHashError> {
+        let prefix: String
+        switch cryptMethod {
+        case .yescrypt: prefix = "{CRYPT}"
+        case .sha512: prefix = "{SHA512-CRYPT}"
+        case .sha256: prefix = "{SHA256-CRYPT}"
+        case .bcrypt: prefix = "{BLF-CRYPT}"
+        case .md5, .des:
+            return .failure(.init(reason: "crypt_method \(cryptMethod.rawValue) is a weak Dovecot scheme; choose yescrypt, sha512, sha256 or bcrypt"))
+        }
+        guard !password.containsNUL else { return .failure(.init(reason: "the new password contains a NUL byte")) }
+        guard let salt = CryptFunction.generateSalt(prefix: cryptMethod.gensalt.prefix, count: cryptMethod.gensalt.count),
+            let hash = CryptFunction.hash(password: password, setting: SecretBytes(Array(salt.utf8)))
+        else { return .failure(.init(reason: "libxcrypt could not make a \(cryptMethod.rawValue) hash")) }
+        return .success(SecretBytes(Array(prefix.utf8)).appending(hash))
     }
 }

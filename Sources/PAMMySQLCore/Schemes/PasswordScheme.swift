@@ -2,12 +2,21 @@
 public struct VerificationContext: Sendable {
     /// `use_323_passwd`: crypt=2 uses MySQL's pre-4.1 `OLD_PASSWORD()`.
     public var useMySQL323: Bool
-    /// The PAM user, for schemes that mix it in (Dovecot's DIGEST-MD5, later).
-    public var userName: String
+    /// The PAM user's exact bytes, for schemes that mix it in (Dovecot's DIGEST-MD5).
+    public var userName: [UInt8]
+    /// crypt=dovecot: the scheme of values without a `{SCHEME}` prefix (`default_pass_scheme`).
+    public var defaultPassScheme: String
+    /// crypt=dovecot: accept the schemes Dovecot 2.4 calls weak (`allow_weak_schemes`).
+    public var allowWeakSchemes: Bool
 
-    public init(useMySQL323: Bool = false, userName: String = "") {
+    public init(
+        useMySQL323: Bool = false, userName: [UInt8] = [], defaultPassScheme: String = ModuleOptions.defaultPassSchemeDefault,
+        allowWeakSchemes: Bool = false
+    ) {
         self.useMySQL323 = useMySQL323
         self.userName = userName
+        self.defaultPassScheme = defaultPassScheme
+        self.allowWeakSchemes = allowWeakSchemes
     }
 }
 
@@ -31,7 +40,7 @@ public let maximumPasswordLength = 512
 /// Longest stored value we look at; a bigger column value is a malformed entry, not a hash.
 public let maximumStoredValueLength = 4096
 
-/// The verifier registry for pam_mysql's numbered modes.
+/// The verifier registry: pam_mysql's numbered modes and `crypt=dovecot`.
 public enum PasswordSchemes {
     public static func scheme(for mode: CryptMode) -> any PasswordScheme {
         switch mode {
@@ -45,6 +54,7 @@ public enum PasswordSchemes {
         case .ssha: SSHAScheme()
         case .sha512: HexDigestScheme(name: "sha512", algorithm: .sha512)
         case .sha256: HexDigestScheme(name: "sha256", algorithm: .sha256)
+        case .dovecot: DovecotPasswordScheme()
         }
     }
 
@@ -64,6 +74,8 @@ public enum PasswordSchemes {
             case .ssha: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
             case .sha512: String(repeating: "0", count: 128)
             case .sha256: String(repeating: "0", count: 64)
+            // The crypt=1 decoy under a prefix: a real SHA-512-crypt run, never refused as weak.
+            case .dovecot: "{SHA512-CRYPT}$6$decoysaltdecoy$QcezYuN.ZCxTRnZaUk8dZflh/DUUiUlyhOISyoN8UrH5DVhBL3DPLlj/IsKhKxmmR.fihhNrFFznJFwrIsEpm1"
             }
         return SecretBytes(Array(value.utf8))
     }

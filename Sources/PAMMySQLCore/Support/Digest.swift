@@ -14,7 +14,16 @@ public enum DigestAlgorithm: Sendable {
         }
     }
 
-    private var evp: OpaquePointer? {
+    /// Input block size in bytes (what HMAC pads its key to).
+    public var blockSize: Int {
+        switch self {
+        case .md5, .sha1, .sha256: 64
+        case .sha512: 128
+        }
+    }
+
+    /// The libcrypto method; internal so PBKDF2 can hand it to `PKCS5_PBKDF2_HMAC`.
+    var evp: OpaquePointer? {
         switch self {
         case .md5: EVP_md5()
         case .sha1: EVP_sha1()

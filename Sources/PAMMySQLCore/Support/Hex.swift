@@ -38,4 +38,29 @@ public enum Hex {
         }
         return out
     }
+
+    /// Decodes hex digits of either case, as Dovecot's `hex_to_binary` does; nil for an odd
+    /// length or any other character.
+    public static func decode(_ text: SecretBytes) -> SecretBytes? {
+        guard text.count % 2 == 0 else { return nil }
+        func value(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        let out = SecretBytes(zeroedCount: text.count / 2)
+        let ok = out.withUnsafeMutableBytes { target in
+            text.withUnsafeBytes { source -> Bool in
+                for i in 0..<target.count {
+                    guard let high = value(source[2 * i]), let low = value(source[2 * i + 1]) else { return false }
+                    target[i] = high << 4 | low
+                }
+                return true
+            }
+        }
+        return ok ? out : nil
+    }
 }

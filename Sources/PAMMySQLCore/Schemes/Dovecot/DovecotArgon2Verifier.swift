@@ -1,0 +1,54 @@
+internal import CSodium
+
+/// `{ARGON2I}` and `{ARGON2ID}`: `$argon2i$` / `$argon2id$v=19$m=…,t=…,p=…$salt$hash`, checked by
+/// libsodium's `crypto_pwhash_str_verify` exactly as Dovecot does (either name accepts either
+/// variant). The cost parameters are read and capped first: libsodium would allocate whatever
+/// `m=` asks for.
+struct DovecotArgon2Verifier: DovecotVerifier {
+    func verify(password: SecretBytes, raw: SecretBytes, context: VerificationContext) -> VerificationResult {
+        if let defect = Self.costDefect(raw) { return .malformed(defect) }
+        let capacity = Int(crypto_pwhash_STRBYTES)
+        guard raw.count < capacity else { return .malformed("Argon2 value is longer than libsodium's \(capacity - 1) bytes") }
+        // Safe to call every time (libsodium locks and returns 1 once initialised); it picks
+        // the CPU-specific Argon2 code.
+        guard sodium_init() >= 0 else { return .malformed("libsodium failed to initialise") }
+        // libsodium reads a fixed-size, NUL-terminated buffer.
+        let buffer = SecretBytes(zeroedCount: capacity)
+        buffer.withUnsafeMutableBytes { target in
+            raw.withUnsafeBytes { source in
+                if let base = source.baseAddress { target.baseAddress!.copyMemory(from: base, byteCount: source.count) }
+            }
+        }
+        let result = buffer.withCString { stored in
+            password.withCString { pass in crypto_pwhash_str_verify(stored, pass, UInt64(password.count)) }
+        }
+        return result == 0 ? .match : .mismatch
+    }
+
+    /// Nil when the value is an Argon2 string within our caps, else the defect.
+    static func costDefect(_ raw: SecretBytes) -> String? {
+        guard !raw.containsNUL else { return "Argon2 value contains a NUL byte" }
+        let text = raw.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        var fields = text.split(separator: "$", omittingEmptySubsequences: false).map(String.init)
+        guard fields.count >= 5, fields[0].isEmpty, fields[1] == "argon2i" || fields[1] == "argon2id" else {
+            return "not an $argon2i$ or $argon2id$ value"
+        }
+        fields.removeFirst(2)
+        if fields[0].hasPrefix("v=") { fields.removeFirst() }
+        guard fields.count == 3 else { return "Argon2 value has the wrong number of $ fields" }
+        let parameters = fields[0].split(separator: ",", omittingEmptySubsequences: false)
+        let expected: [(String, Int)] = [
+            ("m=", DovecotCostLimit.maximumArgon2MemoryKiB), ("t=", DovecotCostLimit.maximumArgon2Passes),
+            ("p=", DovecotCostLimit.maximumArgon2Lanes),
+        ]
+        guard parameters.count == expected.count else { return "Argon2 parameters are not m=…,t=…,p=…" }
+        for (parameter, (prefix, limit)) in zip(parameters, expected) {
+            guard parameter.hasPrefix(prefix) else { return "Argon2 parameters are not m=…,t=…,p=…" }
+            let digits = SecretBytes(Array(parameter.utf8.dropFirst(2)))
+            guard DovecotFields.unsignedInteger(digits, limit: limit) != nil else {
+                return "Argon2 \(prefix.dropLast()) is not a number up to \(limit)"
+            }
+        }
+        return nil
+    }
+}

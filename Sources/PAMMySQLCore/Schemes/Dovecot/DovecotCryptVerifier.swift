@@ -1,0 +1,36 @@
+/// `{CRYPT}`, `{DES-CRYPT}`, `{SHA256-CRYPT}`, `{SHA512-CRYPT}`: any crypt(3) string libxcrypt
+/// knows (yescrypt, scrypt, SHA-crypt, …), as Dovecot's `crypt_verify` hands it to the system
+/// `crypt()`. `$2?$` values go to BLF-CRYPT, an empty value is a mismatch (crypt("") would
+/// "match" it), and without `allow_weak_schemes` DES and `$1$` values are refused, as in
+/// Dovecot 2.4.
+struct DovecotCryptVerifier: DovecotVerifier {
+    func verify(password: SecretBytes, raw: SecretBytes, context: VerificationContext) -> VerificationResult {
+        if raw.count > 4, raw.hasPrefix("$2"), raw[safe: 3] == UInt8(ascii: "$") {
+            return DovecotBlowfishCryptVerifier().verify(password: password, raw: raw, context: context)
+        }
+        guard !raw.isEmpty else { return .mismatch }
+        if raw.count > 1, !context.allowWeakSchemes {
+            if raw[safe: 0] != UInt8(ascii: "$") { return .malformed(DovecotWeakScheme.refusal("DES-CRYPT")) }
+            if raw[safe: 1] == UInt8(ascii: "1") { return .malformed(DovecotWeakScheme.refusal("MD5-CRYPT")) }
+        }
+        return cryptCompare(password: password, stored: raw)
+    }
+}
+
+/// Hashes with the stored value as its own setting through libxcrypt (cost-capped) and compares
+/// the whole result in constant time.
+func cryptCompare(password: SecretBytes, stored: SecretBytes) -> VerificationResult {
+    guard !stored.containsNUL else { return .malformed("stored crypt(3) value contains a NUL byte") }
+    if let excess = CryptCostLimit.excess(in: stored) { return .malformed(excess) }
+    guard let computed = CryptFunction.hash(password: password, setting: stored) else {
+        return .malformed("libxcrypt does not accept the stored value as a crypt(3) setting")
+    }
+    return computed.constantTimeEquals(stored) ? .match : .mismatch
+}
+
+/// The log text for a refused weak scheme.
+enum DovecotWeakScheme {
+    static func refusal(_ name: String) -> String {
+        "weak password scheme \(name) refused (set allow_weak_schemes to accept it, as Dovecot's auth_allow_weak_schemes does)"
+    }
+}

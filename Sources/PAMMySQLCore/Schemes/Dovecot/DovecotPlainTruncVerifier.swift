@@ -1,0 +1,20 @@
+/// `{PLAIN-TRUNC}<length>-<password>`: a plain password stored in a column that may have cut it.
+/// When the stored part is exactly `<length>` bytes, a typed password of at least that length
+/// matches on its prefix (Dovecot's `plain_trunc_verify`).
+struct DovecotPlainTruncVerifier: DovecotVerifier {
+    func verify(password: SecretBytes, raw: SecretBytes, context: VerificationContext) -> VerificationResult {
+        var length = 0
+        var index = 0
+        while let byte = raw[safe: index], byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+            length = length * 10 + Int(byte - UInt8(ascii: "0"))
+            guard length <= maximumStoredValueLength else { return .malformed("PLAIN-TRUNC length is too large") }
+            index += 1
+        }
+        guard raw[safe: index] == UInt8(ascii: "-") else { return .malformed("PLAIN-TRUNC value lacks its <length>- prefix") }
+        let stored = raw.slice((index + 1)..<raw.count)
+        if stored.count == length, password.count >= length {
+            return password.slice(0..<length).constantTimeEquals(stored) ? .match : .mismatch
+        }
+        return password.constantTimeEquals(stored) ? .match : .mismatch
+    }
+}

@@ -1,0 +1,62 @@
+/// `{SCRAM-SHA-1}` and `{SCRAM-SHA-256}`: `iterations,salt,StoredKey,ServerKey` (RFC 5802 and
+/// 7677 credentials, base64 fields). The password verifies when
+/// H(HMAC(Hi(password, salt, iterations), "Client Key")) equals StoredKey (Dovecot's
+/// `scram_verify`). Iterations below 4,096 are invalid in Dovecot; above our cap, refused.
+struct DovecotSCRAMVerifier: DovecotVerifier {
+    let algorithm: DigestAlgorithm
+
+    init(_ algorithm: DigestAlgorithm) { self.algorithm = algorithm }
+
+    func verify(password: SecretBytes, raw: SecretBytes, context: VerificationContext) -> VerificationResult {
+        let fields = DovecotFields.split(raw, separator: UInt8(ascii: ","))
+        guard fields.count == 4 else { return .malformed("SCRAM value has \(fields.count) fields instead of 4") }
+        guard let iterations = DovecotFields.unsignedInteger(fields[0], limit: DovecotCostLimit.maximumSCRAMIterations),
+            iterations >= 4096
+        else { return .malformed("SCRAM iteration count is not between 4096 and \(DovecotCostLimit.maximumSCRAMIterations)") }
+        guard let salt = DovecotStoredValue.decodeBase64(fields[1]) else { return .malformed("SCRAM salt is not base64") }
+        guard let storedKey = DovecotStoredValue.decodeBase64(fields[2]), storedKey.count == algorithm.length else {
+            return .malformed("SCRAM StoredKey is not a base64 \(algorithm) digest")
+        }
+        guard let serverKey = DovecotStoredValue.decodeBase64(fields[3]), serverKey.count == algorithm.length else {
+            return .malformed("SCRAM ServerKey is not a base64 \(algorithm) digest")
+        }
+        _ = serverKey
+        guard
+            let salted = PBKDF2.derive(
+                password: password, salt: salt, iterations: iterations, length: algorithm.length, algorithm: algorithm),
+            let clientKey = HMAC.authenticate(key: salted, message: SecretBytes(Array("Client Key".utf8)), algorithm: algorithm)
+        else { return .malformed("libcrypto failed to compute SCRAM keys") }
+        return compareGenerated(algorithm.digest(clientKey), with: storedKey, scheme: "SCRAM")
+    }
+}
+
+/// Field helpers for the schemes whose value is a small record (SCRAM, PBKDF2, OTP).
+enum DovecotFields {
+    /// Splits at every `separator`, keeping empty fields (Dovecot's `t_strsplit`).
+    static func split(_ value: SecretBytes, separator: UInt8) -> [SecretBytes] {
+        var fields: [SecretBytes] = []
+        var start = 0
+        value.withUnsafeBytes { bytes in
+            for (index, byte) in bytes.enumerated() where byte == separator {
+                fields.append(value.slice(start..<index))
+                start = index + 1
+            }
+        }
+        fields.append(value.slice(start..<value.count))
+        return fields
+    }
+
+    /// Decimal digits only (Dovecot's `str_to_uint`), at most `limit`; nil otherwise.
+    static func unsignedInteger(_ field: SecretBytes, limit: Int) -> Int? {
+        guard !field.isEmpty else { return nil }
+        return field.withUnsafeBytes { bytes -> Int? in
+            var value = 0
+            for byte in bytes {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                guard value <= limit else { return nil }
+            }
+            return value
+        }
+    }
+}
