@@ -45,15 +45,18 @@ final class ModuleContext {
     }
 
     /// A connection for the current options: this handle's own, else one from the pool, else a
-    /// new one. `reused` tells whether it may have gone stale since it was last used.
-    private func acquire(trace: (String) -> Void) -> Result<(connection: MariaDBConnection, reused: Bool), DatabaseError> {
+    /// new one (only a new one with `fresh`, after a reused one turned out stale). `reused`
+    /// tells whether it may have gone stale since it was last used.
+    private func acquire(
+        trace: (String) -> Void, fresh: Bool = false
+    ) -> Result<(connection: MariaDBConnection, reused: Bool), DatabaseError> {
         let identity = ConnectionIdentity(options)
         if let current = connection {
             if current.isUsableInThisProcess, current.identity.matches(identity) { return .success((current, true)) }
             connection = nil
             if current.isUsableInThisProcess { ConnectionPool.shared.checkIn(current) } else { current.abandon() }
         }
-        if let pooled = ConnectionPool.shared.checkOut(identity) {
+        if !fresh, let pooled = ConnectionPool.shared.checkOut(identity) {
             trace("reusing an open connection to \(identity.address.description)")
             connection = pooled
             return .success((pooled, true))
@@ -74,7 +77,7 @@ final class ModuleContext {
     func execute(_ sql: String, parameters: [SecretBytes], trace: (String) -> Void) -> Result<StatementResult, DatabaseError> {
         for attempt in 0..<2 {
             let acquired: (connection: MariaDBConnection, reused: Bool)
-            switch acquire(trace: trace) {
+            switch acquire(trace: trace, fresh: attempt > 0) {
             case .failure(let error): return .failure(error)
             case .success(let value): acquired = value
             }
@@ -94,13 +97,13 @@ final class ModuleContext {
     /// Makes sure the server answers (chauthtok's preliminary check): a reused connection is
     /// pinged, since nothing else would be sent on it.
     func connect(trace: (String) -> Void) -> Result<Void, DatabaseError> {
+        // At most two rounds: a stale reused connection is dropped, and the second round opens
+        // a fresh one (which needs no ping: connecting just talked to the server).
         for attempt in 0..<2 {
-            switch acquire(trace: trace) {
+            switch acquire(trace: trace, fresh: attempt > 0) {
             case .failure(let error): return .failure(error)
-            case .success(let acquired):
-                if !acquired.reused || acquired.connection.ping() { return .success(()) }
-                dropConnection()
-                if attempt == 1 { break }
+            case .success(let acquired) where !acquired.reused || acquired.connection.ping(): return .success(())
+            case .success: dropConnection()
             }
         }
         return .failure(DatabaseError(kind: .unavailable, code: 2006, message: "the server does not answer"))
