@@ -47,7 +47,11 @@ $(HELPERS)/pam_preset_authtok.so: Tests/integration/helpers/pam_preset_authtok.c
 	mkdir -p $(HELPERS)
 	cc -O2 -Wall -Wextra -shared -fPIC -o $@ $< -lpam
 
-helpers: $(HELPERS)/pam_loop $(HELPERS)/libsyslog_capture.so $(HELPERS)/pam_preset_authtok.so
+$(HELPERS)/pam_concurrency: Tests/integration/helpers/pam_concurrency.c
+	mkdir -p $(HELPERS)
+	cc -O2 -Wall -Wextra -pthread -o $@ $< -lpam
+
+helpers: $(HELPERS)/pam_loop $(HELPERS)/libsyslog_capture.so $(HELPERS)/pam_preset_authtok.so $(HELPERS)/pam_concurrency
 
 unit-test: $(MODULE)
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
