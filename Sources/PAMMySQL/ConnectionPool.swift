@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import PAMMySQLCore
 
 /// Open connections kept between PAM transactions of one process (saslauthd workers, Dovecot's
 /// auth workers, web servers), so a login costs a query instead of a connect. The module is
@@ -27,8 +28,39 @@ final class ConnectionPool: @unchecked Sendable {
     }
 
     private var idle: [Idle] = []
+    /// Servers of a `host` list that failed to connect, by description, with the monotonic
+    /// second until which they are skipped. Guarded by the same lock; never held across I/O.
+    private var failedUntil: [String: Int64] = [:]
 
     private init() {}
+
+    /// For each server, whether it failed recently and should be tried only as a last resort.
+    func skipped(_ servers: [ServerAddress]) -> [Bool] {
+        poolLock()
+        defer { poolUnlock() }
+        let now = monotonicSeconds()
+        return servers.map { server in
+            guard let until = failedUntil[server.description] else { return false }
+            if until <= now {
+                failedUntil[server.description] = nil
+                return false
+            }
+            return true
+        }
+    }
+
+    func noteFailure(of server: ServerAddress, skipFor seconds: UInt32) {
+        poolLock()
+        defer { poolUnlock() }
+        if failedUntil.count > 64 { failedUntil.removeAll() }  // bounded, whatever the configs
+        failedUntil[server.description] = monotonicSeconds() + Int64(seconds)
+    }
+
+    func noteSuccess(of server: ServerAddress) {
+        poolLock()
+        defer { poolUnlock() }
+        failedUntil[server.description] = nil
+    }
 
     /// An idle connection for `identity`, if one is open in this process.
     func checkOut(_ identity: ConnectionIdentity) -> MariaDBConnection? {

@@ -36,20 +36,31 @@ struct StatementResult {
 }
 
 /// The values that decide whether an open connection can serve another call: a different
-/// server, SQL login or database needs its own connection.
+/// server list, SQL login, database or TLS setting needs its own connection.
 struct ConnectionIdentity {
-    let address: ServerAddress
+    /// The `host` list, in the order the servers are tried (one entry without a comma).
+    let servers: [ServerAddress]
     let user: String
     let password: SecretBytes?
     let database: String
     let timeouts: [UInt32]
+    let sslMode: SSLMode
+    /// ssl_ca, ssl_capath, ssl_cert, ssl_key, ssl_cipher.
+    let tlsFiles: [String?]
 
     init(_ options: ModuleOptions) {
-        address = ServerAddress(hostOption: options.host)
+        servers = ServerAddress.list(hostOption: options.host)
         user = options.user ?? ""
         password = options.passwd
         database = options.db ?? ""
         timeouts = [options.connectTimeout, options.readTimeout, options.writeTimeout]
+        sslMode = options.effectiveSSLMode
+        tlsFiles = [options.sslCA, options.sslCAPath, options.sslCert, options.sslKey, options.sslCipher]
+    }
+
+    /// For log lines: the server list, never with credentials.
+    var serversDescription: String {
+        servers.count == 1 ? servers[0].description : servers.map(\.description).joined(separator: ", ")
     }
 
     func matches(_ other: ConnectionIdentity) -> Bool {
@@ -59,8 +70,8 @@ struct ConnectionIdentity {
         case (let a?, let b?): samePassword = a.constantTimeEquals(b)
         default: samePassword = false
         }
-        return address == other.address && user == other.user && database == other.database
-            && timeouts == other.timeouts && samePassword
+        return servers == other.servers && user == other.user && database == other.database
+            && timeouts == other.timeouts && sslMode == other.sslMode && tlsFiles == other.tlsFiles && samePassword
     }
 }
 
@@ -73,6 +84,8 @@ private let libraryReady: Bool = mysql_server_init(0, nil, nil) == 0
 final class MariaDBConnection {
     private let handle: UnsafeMutablePointer<MYSQL>
     let identity: ConnectionIdentity
+    /// Which entry of `identity.servers` this connection goes to.
+    let serverIndex: Int
     /// A connection inherited through `fork()` belongs to the parent: the child must neither
     /// use it nor send COM_QUIT on the shared socket.
     private let ownerPID: pid_t
@@ -82,9 +95,10 @@ final class MariaDBConnection {
     private var statements: [String: UnsafeMutablePointer<MYSQL_STMT>] = [:]
     static let maximumCachedStatements = 8
 
-    private init(handle: UnsafeMutablePointer<MYSQL>, identity: ConnectionIdentity) {
+    private init(handle: UnsafeMutablePointer<MYSQL>, identity: ConnectionIdentity, serverIndex: Int) {
         self.handle = handle
         self.identity = identity
+        self.serverIndex = serverIndex
         ownerPID = getpid()
     }
 
@@ -108,11 +122,20 @@ final class MariaDBConnection {
         mysql_ping(handle) == 0
     }
 
-    static func open(_ options: ModuleOptions) -> Result<MariaDBConnection, DatabaseError> {
+    /// Connects to entry `serverIndex` of the identity's server list.
+    static func open(
+        _ options: ModuleOptions, identity: ConnectionIdentity, serverIndex: Int
+    ) -> Result<MariaDBConnection, DatabaseError> {
+        let mode = identity.sslMode
+        if mode == .verifyCA || mode == .verifyIdentity, options.sslCA == nil, options.sslCAPath == nil {
+            // Connector/C 3.3 checks no chain without a CA: refuse rather than pretend.
+            return .failure(DatabaseError(
+                kind: .statement, code: 0,
+                message: "ssl_mode=\(mode.optionValue) needs ssl_ca or ssl_capath to verify the server's certificate"))
+        }
         guard libraryReady, let handle = mysql_init(nil) else {
             return .failure(DatabaseError(kind: .unavailable, code: 2008, message: "cannot initialise the MariaDB client library"))
         }
-        let identity = ConnectionIdentity(options)
         // Bounded waits: Connector/C's defaults are 0 (wait forever), which hung hosts on a
         // silent server. The connect timeout also bounds the handshake.
         var connectTimeout = options.connectTimeout
@@ -125,11 +148,28 @@ final class MariaDBConnection {
         _ = mysql_options(handle, MYSQL_OPT_WRITE_TIMEOUT, &writeTimeout)
         _ = mysql_options(handle, MYSQL_OPT_LOCAL_INFILE, &localInfile)
         _ = mysql_options(handle, MYSQL_SET_CHARSET_NAME, "utf8mb4")
+        if mode != .disable {
+            // Set explicitly: Connector/C 3.3 neither enforces TLS nor checks the host name by
+            // default. A CA (file or directory) makes it check the chain in every mode.
+            for (option, value) in [
+                (MYSQL_OPT_SSL_CA, options.sslCA), (MYSQL_OPT_SSL_CAPATH, options.sslCAPath),
+                (MYSQL_OPT_SSL_CERT, options.sslCert), (MYSQL_OPT_SSL_KEY, options.sslKey),
+                (MYSQL_OPT_SSL_CIPHER, options.sslCipher),
+            ] {
+                if let value { _ = mysql_options(handle, option, value) }
+            }
+            // In Connector/C 3.3 "enforce" only asks for TLS (use_ssl): it is what `preferred`
+            // needs, and a server without TLS is refused below for the stricter modes.
+            var enforce: my_bool = 1
+            var verifyServer: my_bool = mode == .verifyIdentity ? 1 : 0
+            _ = mysql_options(handle, MYSQL_OPT_SSL_ENFORCE, &enforce)
+            _ = mysql_options(handle, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verifyServer)
+        }
 
         var host: String? = nil
         var port: UInt32 = 0
         var socket: String? = nil
-        switch identity.address {
+        switch identity.servers[serverIndex] {
         case .defaultSocket: break
         case .socket(let path): socket = path
         case .network(let name, let number):
@@ -149,11 +189,23 @@ final class MariaDBConnection {
             }
         }
         guard connected else {
-            let error = DatabaseError(kind: .unavailable, code: mysql_errno(handle), message: errorText(handle))
+            var message = errorText(handle)
+            let code = mysql_errno(handle)
+            // CR_SSL_CONNECTION_ERROR: say which TLS setting refused the server.
+            if mode != .disable, code == 2026 { message += " (ssl_mode=\(mode.optionValue))" }
+            let error = DatabaseError(kind: .unavailable, code: code, message: message)
             mysql_close(handle)
             return .failure(error)
         }
-        return .success(MariaDBConnection(handle: handle, identity: identity))
+        if mode != .disable, mode != .preferred, mysql_get_ssl_cipher(handle) == nil {
+            // Connector/C 3.3 falls back to plain text when the server offers no TLS unless the
+            // host name is checked: refuse the connection before any statement is sent.
+            mysql_close(handle)
+            return .failure(DatabaseError(
+                kind: .unavailable, code: 2026,
+                message: "TLS/SSL error: the server does not support TLS, which ssl_mode=\(mode.optionValue) requires"))
+        }
+        return .success(MariaDBConnection(handle: handle, identity: identity, serverIndex: serverIndex))
     }
 
     /// Runs `sql` with `parameters` bound as strings, one per `?`, and returns the row count

@@ -57,7 +57,7 @@ struct ModuleCall {
     /// built statements); a `query` passes its own.
     func lookupRow(_ sql: String, parameters: [SecretBytes]? = nil) -> Result<[SecretBytes?], LookupFailure> {
         trace("query: \(LogText.escaped(sql, limit: 1024))")
-        switch context.execute(sql, parameters: parameters ?? [SecretBytes(user)], trace: trace) {
+        switch context.execute(sql, parameters: parameters ?? [SecretBytes(user)], trace: trace, log: log) {
         case .failure(let error): return .failure(.database(error))
         case .success(let lookup) where lookup.rowCount == 0: return .failure(.userUnknown)
         case .success(let lookup) where lookup.rowCount > 1: return .failure(.multipleRows(lookup.rowCount))

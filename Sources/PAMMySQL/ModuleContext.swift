@@ -46,38 +46,97 @@ final class ModuleContext {
 
     /// A connection for the current options: this handle's own, else one from the pool, else a
     /// new one (only a new one with `fresh`, after a reused one turned out stale). `reused`
-    /// tells whether it may have gone stale since it was last used.
+    /// tells whether it may have gone stale since it was last used. With a `host` list, an open
+    /// connection to a later server is given up once an earlier one is due to be tried again.
     private func acquire(
-        trace: (String) -> Void, fresh: Bool = false
+        trace: (String) -> Void, log: LogSink, fresh: Bool = false
     ) -> Result<(connection: MariaDBConnection, reused: Bool), DatabaseError> {
         let identity = ConnectionIdentity(options)
         if let current = connection {
-            if current.isUsableInThisProcess, current.identity.matches(identity) { return .success((current, true)) }
+            if current.isUsableInThisProcess, current.identity.matches(identity), !preferEarlierServer(than: current) {
+                return .success((current, true))
+            }
             connection = nil
-            if current.isUsableInThisProcess { ConnectionPool.shared.checkIn(current) } else { current.abandon() }
+            if current.isUsableInThisProcess, current.identity.matches(identity) {
+                trace("leaving server \(current.serverIndex + 1) for an earlier one that is due to be retried")
+            } else if current.isUsableInThisProcess {
+                ConnectionPool.shared.checkIn(current)
+            } else {
+                current.abandon()
+            }
         }
         if !fresh, let pooled = ConnectionPool.shared.checkOut(identity) {
-            trace("reusing an open connection to \(identity.address.description)")
-            connection = pooled
-            return .success((pooled, true))
+            if !preferEarlierServer(than: pooled) {
+                trace("reusing an open connection to \(pooled.identity.servers[pooled.serverIndex].description)")
+                connection = pooled
+                return .success((pooled, true))
+            }
+            trace("closing an open connection to server \(pooled.serverIndex + 1): an earlier one is due to be retried")
         }
-        trace("connecting to \(identity.address.description) as \(LogText.escaped(identity.user))")
-        switch MariaDBConnection.open(options) {
-        case .success(let fresh):
-            connection = fresh
-            return .success((fresh, false))
-        case .failure(let error): return .failure(error)
+        return openFirstAnswering(identity, trace: trace, log: log).map { opened in
+            connection = opened
+            return (opened, false)
         }
+    }
+
+    /// Whether `connection` goes to a later server of its list while an earlier one is not
+    /// (or no longer) marked as failed.
+    private func preferEarlierServer(than connection: MariaDBConnection) -> Bool {
+        guard connection.serverIndex > 0 else { return false }
+        let skipped = ConnectionPool.shared.skipped(Array(connection.identity.servers[..<connection.serverIndex]))
+        return skipped.contains(false)
+    }
+
+    /// Tries the servers in order, each with the connect timeout; those that failed within
+    /// `failover_retry` seconds go last (all are tried when all failed). One server: exactly
+    /// the single-server behaviour (its error is returned as it is, nothing remembered).
+    private func openFirstAnswering(
+        _ identity: ConnectionIdentity, trace: (String) -> Void, log: LogSink
+    ) -> Result<MariaDBConnection, DatabaseError> {
+        let servers = identity.servers
+        if servers.count == 1 {
+            trace("connecting to \(servers[0].description) as \(LogText.escaped(identity.user))")
+            return MariaDBConnection.open(options, identity: identity, serverIndex: 0)
+        }
+        let skipped = ConnectionPool.shared.skipped(servers)
+        let order = servers.indices.filter { !skipped[$0] } + servers.indices.filter { skipped[$0] }
+        var failed: [Int] = []
+        var lastError: DatabaseError?
+        for index in order {
+            let server = servers[index]
+            trace("connecting to server \(index + 1) of \(servers.count) (\(server.description)) as \(LogText.escaped(identity.user))")
+            switch MariaDBConnection.open(options, identity: identity, serverIndex: index) {
+            case .success(let opened):
+                ConnectionPool.shared.noteSuccess(of: server)
+                if index > 0 {
+                    let before = servers[..<index].map(\.description).joined(separator: ", ")
+                    log(.warning, "using server \(index + 1) of \(servers.count) (\(server.description)): \(before) failed to connect (skipped for \(options.failoverRetry) s after a failure)")
+                }
+                return .success(opened)
+            case .failure(let error) where error.kind == .statement:
+                return .failure(error)  // a configuration error: the same for every server
+            case .failure(let error):
+                log(.err, "MySQL error (\(LogText.escaped(error.message, limit: 256))) connecting to server \(index + 1) of \(servers.count) (\(server.description))")
+                ConnectionPool.shared.noteFailure(of: server, skipFor: options.failoverRetry)
+                failed.append(index)
+                lastError = error
+            }
+        }
+        return .failure(DatabaseError(
+            kind: .unavailable, code: lastError?.code ?? 2003,
+            message: "no server of the host list could be connected (\(failed.count) tried: \(identity.serversDescription))"))
     }
 
     /// Runs a statement on this handle's connection, opening it if needed. A reused connection
     /// that turns out to be gone (server restart, `wait_timeout`) is replaced and the statement
     /// sent once more; a fresh one is never retried, so an unreachable server is reported
     /// after one connect timeout.
-    func execute(_ sql: String, parameters: [SecretBytes], trace: (String) -> Void) -> Result<StatementResult, DatabaseError> {
+    func execute(
+        _ sql: String, parameters: [SecretBytes], trace: (String) -> Void, log: LogSink = { _, _ in }
+    ) -> Result<StatementResult, DatabaseError> {
         for attempt in 0..<2 {
             let acquired: (connection: MariaDBConnection, reused: Bool)
-            switch acquire(trace: trace, fresh: attempt > 0) {
+            switch acquire(trace: trace, log: log, fresh: attempt > 0) {
             case .failure(let error): return .failure(error)
             case .success(let value): acquired = value
             }
@@ -96,11 +155,11 @@ final class ModuleContext {
 
     /// Makes sure the server answers (chauthtok's preliminary check): a reused connection is
     /// pinged, since nothing else would be sent on it.
-    func connect(trace: (String) -> Void) -> Result<Void, DatabaseError> {
+    func connect(trace: (String) -> Void, log: LogSink = { _, _ in }) -> Result<Void, DatabaseError> {
         // At most two rounds: a stale reused connection is dropped, and the second round opens
         // a fresh one (which needs no ping: connecting just talked to the server).
         for attempt in 0..<2 {
-            switch acquire(trace: trace, fresh: attempt > 0) {
+            switch acquire(trace: trace, log: log, fresh: attempt > 0) {
             case .failure(let error): return .failure(error)
             case .success(let acquired) where !acquired.reused || acquired.connection.ping(): return .success(())
             case .success: dropConnection()

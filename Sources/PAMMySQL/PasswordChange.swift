@@ -16,14 +16,14 @@ extension ModuleCall {
     /// stored; every mode stores a valid hash of its kind with a random salt.
     func changeAuthToken() -> Outcome {
         if has(Int32(PAM_PRELIM_CHECK)) {
-            if case .failure(let error) = context.connect(trace: trace) {
+            if case .failure(let error) = context.connect(trace: trace, log: log) {
                 _ = outcome(for: error)
                 return .tryAgain
             }
             return .success
         }
         guard has(Int32(PAM_UPDATE_AUTHTOK)) else { return .success }
-        if case .failure(let error) = context.connect(trace: trace) {
+        if case .failure(let error) = context.connect(trace: trace, log: log) {
             return outcome(for: error) == .authInfoUnavailable ? .permissionDenied : .serviceError
         }
         guard geteuid() == 0 else {
@@ -71,7 +71,7 @@ extension ModuleCall {
         }
         let sql = SQLStatements.passwordUpdate(options)
         trace("update: \(LogText.escaped(sql, limit: 1024))")
-        if case .failure(let error) = context.execute(sql, parameters: [stored, SecretBytes(user)], trace: trace) {
+        if case .failure(let error) = context.execute(sql, parameters: [stored, SecretBytes(user)], trace: trace, log: log) {
             _ = outcome(for: error)
             sqlLog(.alterationFailure)
             return .authtokError

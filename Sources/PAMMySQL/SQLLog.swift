@@ -33,7 +33,7 @@ extension ModuleCall {
         values.append(Array(String(getpid()).utf8))
         let sql = SQLStatements.logInsert(options)
         trace("sql log: \(LogText.escaped(sql, limit: 1024))")
-        if case .failure(let error) = context.execute(sql, parameters: values.map { SecretBytes($0) }, trace: trace) {
+        if case .failure(let error) = context.execute(sql, parameters: values.map { SecretBytes($0) }, trace: trace, log: log) {
             log(.err, "MySQL error (\(LogText.escaped(error.message, limit: 256)))")
         }
     }

@@ -17,6 +17,23 @@ public enum ServerAddress: Equatable, Sendable {
         }
     }
 
+    /// The servers of a `host` value, in the order they are tried. A value without a comma is
+    /// one server parsed exactly as pam_mysql 0.8.2 does (`host:port`, a socket path,
+    /// `localhost`); with commas, each entry (blanks around it ignored, empty ones skipped) is
+    /// parsed the same way. No host name contains a comma, so no working pam_mysql value changes
+    /// meaning (only a socket path with a comma in it, which cannot be used in a list).
+    public static func list(hostOption: String?) -> [ServerAddress] {
+        guard let value = hostOption, value.utf8.contains(UInt8(ascii: ",")) else {
+            return [ServerAddress(hostOption: hostOption)]
+        }
+        let entries = value.split(separator: ",", omittingEmptySubsequences: true).compactMap { part -> ServerAddress? in
+            let trimmed = part.utf8.drop(while: { $0 == 32 || $0 == 9 }).reversed().drop(while: { $0 == 32 || $0 == 9 })
+            guard !trimmed.isEmpty else { return nil }
+            return ServerAddress(hostOption: String(decoding: trimmed.reversed(), as: UTF8.self))
+        }
+        return entries.isEmpty ? [ServerAddress(hostOption: value)] : entries
+    }
+
     public init(hostOption: String?) {
         guard let value = hostOption else {
             self = .defaultSocket

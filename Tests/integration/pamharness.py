@@ -774,15 +774,18 @@ class MariaDB:
         self.tcp_host = f"127.0.0.1:{port}"
         self.proc: subprocess.Popen | None = None
         self.frozen_state = False
+        # Extra mariadbd options (TLS, replication), appended to the fixed ones.
+        self.extra_args: list[str] = []
 
     # -- lifecycle ---------------------------------------------------------
 
     @classmethod
-    def create(cls) -> "MariaDB":
+    def create(cls, extra_args: Sequence[str] = ()) -> "MariaDB":
         basedir = Path(tempfile.mkdtemp(prefix="pmtest-mariadb-"))
         shutil.chown(basedir, "mysql", "mysql")
         basedir.chmod(0o755)  # socket reachable by non-root test processes too
         srv = cls(basedir, _free_port())
+        srv.extra_args = list(extra_args)
         try:
             srv._install()
             srv.start()
@@ -816,6 +819,7 @@ class MariaDB:
             # clients then match the '127.0.0.1' grants, socket ones 'localhost'.
             "--skip-name-resolve",
             "--max-connections=500",
+            *self.extra_args,
         ]
         out = open(self.basedir / "mariadbd.out", "ab")
         try:

@@ -53,7 +53,57 @@ public struct ModuleOptions {
     /// every kind work, which is what postfixadmin 4 writes. Dovecot 2.3's SQL default was MD5.
     public static let defaultPassSchemeDefault = "CRYPT"
 
+    /// New: seconds a server of a `host` list that failed to connect is skipped.
+    public var failoverRetry: UInt32 = 30
+    /// New (pam_mysql 1.0 names): TLS to the database. nil: not set (see `effectiveSSLMode`).
+    public var sslMode: SSLMode?
+    public var sslCA: String?
+    public var sslCAPath: String?
+    public var sslCert: String?
+    public var sslKey: String?
+    public var sslCipher: String?
+
+    /// What the TLS options together ask for: `ssl_mode` when set; without it, any `ssl_*`
+    /// option means TLS is wanted, verified when a CA is given (`verify_identity`), else
+    /// `require`; no TLS option at all is today's behaviour (`disable`).
+    public var effectiveSSLMode: SSLMode {
+        if let sslMode { return sslMode }
+        if sslCA != nil || sslCAPath != nil { return .verifyIdentity }
+        if sslCert != nil || sslKey != nil || sslCipher != nil { return .require }
+        return .disable
+    }
+
     public init() {}
+}
+
+/// `ssl_mode` values. pam_mysql 1.0-beta's `enforce` is accepted as `require`.
+public enum SSLMode: String, Sendable, Equatable {
+    /// No TLS, even when other `ssl_*` options are set.
+    case disable
+    /// TLS when the server offers it, plain otherwise; the certificate is not checked.
+    case preferred
+    /// TLS or no connection. The certificate chain is checked when ssl_ca/ssl_capath is given
+    /// (Connector/C does so whenever a CA is set); the host name is not.
+    case require
+    /// TLS, certificate chain checked against ssl_ca/ssl_capath (one of them required).
+    case verifyCA = "verify_ca"
+    /// As verify_ca, and the certificate must name the server (`host` entry, CN or SAN).
+    case verifyIdentity = "verify_identity"
+
+    public init?(optionValue: String) {
+        let value = asciiLowercased(optionValue)
+        if value == "enforce" || value == "required" {
+            self = .require
+        } else if value == "prefer" {
+            self = .preferred
+        } else if let mode = SSLMode(rawValue: value) {
+            self = mode
+        } else {
+            return nil
+        }
+    }
+
+    public var optionValue: String { rawValue }
 }
 
 /// Why a set of options cannot be used. Each maps to PAM_SERVICE_ERR.
@@ -68,6 +118,8 @@ public enum OptionError: Error, Equatable, Sendable {
     case invalidDefaultPassScheme(origin: String)
     /// `query=` cannot be turned into a prepared statement (`reason` says why).
     case invalidQuery(reason: String, origin: String)
+    /// `ssl_mode=` got a value we do not know.
+    case invalidSSLMode(origin: String)
 
     public var message: String {
         switch self {
@@ -81,6 +133,8 @@ public enum OptionError: Error, Equatable, Sendable {
             "invalid default_pass_scheme value (\(origin)): use a Dovecot scheme name such as CRYPT, SHA512-CRYPT or PLAIN"
         case .invalidQuery(let reason, let origin):
             "invalid query value (\(origin)): \(reason)"
+        case .invalidSSLMode(let origin):
+            "invalid ssl_mode value (\(origin)): use disable, preferred, require (or enforce), verify_ca or verify_identity"
         }
     }
 }

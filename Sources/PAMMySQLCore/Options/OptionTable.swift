@@ -10,6 +10,7 @@ public struct OptionSpec: Sendable {
         case cryptMethod
         case dovecotScheme
         case query
+        case sslMode
     }
 
     /// Name on a pam.d line, or nil when the option exists only in the config file.
@@ -64,6 +65,13 @@ public enum OptionTable {
         OptionSpec(argumentName: "default_pass_scheme", configKey: "users.default_pass_scheme", kind: .dovecotScheme),
         OptionSpec(argumentName: "allow_weak_schemes", configKey: "users.allow_weak_schemes", kind: .flag(\.allowWeakSchemes)),
         OptionSpec(argumentName: "query", configKey: "users.query", kind: .query),
+        OptionSpec(argumentName: "failover_retry", configKey: "users.failover_retry", kind: .seconds(\.failoverRetry)),
+        OptionSpec(argumentName: "ssl_mode", configKey: "users.ssl_mode", kind: .sslMode),
+        OptionSpec(argumentName: "ssl_ca", configKey: "users.ssl_ca", kind: .text(\.sslCA)),
+        OptionSpec(argumentName: "ssl_capath", configKey: "users.ssl_capath", kind: .text(\.sslCAPath)),
+        OptionSpec(argumentName: "ssl_cert", configKey: "users.ssl_cert", kind: .text(\.sslCert)),
+        OptionSpec(argumentName: "ssl_key", configKey: "users.ssl_key", kind: .text(\.sslKey)),
+        OptionSpec(argumentName: "ssl_cipher", configKey: "users.ssl_cipher", kind: .text(\.sslCipher)),
     ]
 
     public static func argument(named name: String) -> OptionSpec? {
@@ -106,6 +114,9 @@ extension OptionSpec {
             case .success(let query): options.query = query
             case .failure(let error): throw .invalidQuery(reason: error.reason, origin: origin)
             }
+        case .sslMode:
+            guard let mode = SSLMode(optionValue: text()) else { throw .invalidSSLMode(origin: origin) }
+            options.sslMode = mode
         case .seconds(let path):
             let digits = text()
             guard !digits.isEmpty, digits.utf8.count <= 4, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
