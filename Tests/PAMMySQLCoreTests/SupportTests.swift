@@ -53,6 +53,41 @@ final class ServerAddressTests: XCTestCase {
         XCTAssertEqual(ServerAddress(hostOption: "host:"), .network(host: "host", port: 0))
         XCTAssertEqual(ServerAddress(hostOption: "::1"), .network(host: "", port: 0))
     }
+
+    func testHostLists() {
+        XCTAssertEqual(ServerAddress.list(hostOption: nil), [.defaultSocket])
+        XCTAssertEqual(ServerAddress.list(hostOption: "127.0.0.1:13306x"), [.network(host: "127.0.0.1", port: 13306)])
+        XCTAssertEqual(ServerAddress.list(hostOption: "/run/mysqld/mysqld.sock"), [.socket(path: "/run/mysqld/mysqld.sock")])
+        XCTAssertEqual(
+            ServerAddress.list(hostOption: "db1:3307, db2 ,,/run/mysqld/mysqld.sock,localhost"),
+            [.network(host: "db1", port: 3307), .network(host: "db2", port: 0), .socket(path: "/run/mysqld/mysqld.sock"),
+             .network(host: "localhost", port: 0)])
+        XCTAssertEqual(ServerAddress.list(hostOption: " , "), [.network(host: " , ", port: 0)])
+    }
+}
+
+final class TLSOptionTests: XCTestCase {
+    func parse(_ arguments: [String]) throws(OptionError) -> ModuleOptions {
+        var options = ModuleOptions()
+        try ModuleArgumentParser.apply(arguments.map { SecretBytes(Array($0.utf8)) }, to: &options) { _, _ in }
+        return options
+    }
+
+    func testSSLModeValuesAndDefaults() throws {
+        XCTAssertEqual(ModuleOptions().effectiveSSLMode, .disable)
+        XCTAssertEqual(try parse(["ssl_mode=enforce"]).effectiveSSLMode, .require)
+        XCTAssertEqual(try parse(["ssl_mode=REQUIRED"]).effectiveSSLMode, .require)
+        XCTAssertEqual(try parse(["ssl_mode=verify_identity"]).effectiveSSLMode, .verifyIdentity)
+        XCTAssertEqual(try parse(["ssl_mode=verify_ca"]).effectiveSSLMode, .verifyCA)
+        XCTAssertEqual(try parse(["ssl_mode=preferred"]).effectiveSSLMode, .preferred)
+        XCTAssertEqual(try parse(["ssl_ca=/x"]).effectiveSSLMode, .verifyIdentity)
+        XCTAssertEqual(try parse(["ssl_cert=/c", "ssl_key=/k"]).effectiveSSLMode, .require)
+        XCTAssertEqual(try parse(["ssl_ca=/x", "ssl_mode=disable"]).effectiveSSLMode, .disable)
+        XCTAssertThrowsError(try parse(["ssl_mode=maybe"]))
+        XCTAssertEqual(try parse(["failover_retry=7"]).failoverRetry, 7)
+        XCTAssertEqual(ModuleOptions().failoverRetry, 30)
+        XCTAssertThrowsError(try parse(["failover_retry=0"]))
+    }
 }
 
 final class EncodingTests: XCTestCase {
