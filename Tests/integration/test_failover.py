@@ -9,6 +9,7 @@ logins: the failed-server table and the connection pool.
 """
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -99,7 +100,10 @@ class Host:
 
     def close(self):
         self.proc.stdin.close()
-        assert self.proc.wait(30) == 0
+        try:
+            assert self.proc.wait(30) == 0
+        finally:
+            shutil.rmtree(self.syslog.parent, ignore_errors=True)
 
 
 def _connections(srv: MariaDB) -> int:
