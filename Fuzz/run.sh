@@ -37,6 +37,11 @@ LOG=$OUT/$TARGET.log
 status=0
 "$OUT/$TARGET" "$WORK" -max_total_time="$SECONDS_" -max_len=4096 -timeout=60 -rss_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$TARGET-" >"$LOG" 2>&1 || status=$?
-grep -E '^#[0-9]+ +DONE' "$LOG" || tail -n 40 "$LOG"
-grep -E '^stat::number_of_executed_units' "$LOG" || true
+# libFuzzer's last stats line (DONE when it stopped on its own), then its run count.
+if grep -qE '^Done [0-9]+ runs' "$LOG"; then
+    grep -E '^#[0-9]+[[:space:]]' "$LOG" | tail -n 1
+    grep -E '^Done [0-9]+ runs' "$LOG"
+else
+    tail -n 40 "$LOG"
+fi
 [ "$status" -eq 0 ] || { echo "$TARGET: libFuzzer exited $status; see $LOG and $OUT/artifacts/" >&2; exit "$status"; }
