@@ -13,7 +13,7 @@ MODULE_NAME  ?= pam_mysql.so
 PYTHON       ?= $(shell python3 -c 'import pytest' 2>/dev/null && echo python3 || echo /usr/bin/python3)
 SOURCES      := Package.swift $(shell find Sources -type f 2>/dev/null)
 
-.PHONY: all deps build helpers install test unit-test integration-test demo bench clean
+.PHONY: all deps build helpers install test unit-test integration-test demo bench clean fuzz fuzz-smoke
 
 all: $(MODULE)
 
@@ -62,7 +62,19 @@ integration-test: $(MODULE) helpers
 
 test: deps
 	$(MAKE) unit-test
+	$(MAKE) fuzz-smoke
 	$(MAKE) integration-test
+
+# libFuzzer (swiftc -sanitize=fuzzer,address) over the argument parser, the config file parser
+# and every stored-hash parser; see Fuzz/run.sh. Seed corpora in Fuzz/corpus/, never written to.
+FUZZ_TARGETS := fuzz-arguments fuzz-config fuzz-schemes fuzz-dovecot
+FUZZ_SECONDS ?= 300
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do echo "== $$t ($(FUZZ_SECONDS) s)"; Fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
+
+fuzz-smoke:
+	@for t in $(FUZZ_TARGETS); do echo "== $$t (10 s)"; Fuzz/run.sh $$t 10 || exit 1; done
 
 demo: deps $(MODULE)
 	scripts/demo.sh
