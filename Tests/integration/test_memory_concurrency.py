@@ -81,7 +81,14 @@ def leak_figures(text: str) -> dict[str, int]:
 
 @pytest.mark.slow
 def test_valgrind_finds_no_definite_leak_and_no_invalid_access_in_ours(our_module, mixed_stack, tmp_path):
-    r, text = valgrind_run(mixed_stack(our_module), tmp_path, VALGRIND_COUNT)
+    service = mixed_stack(our_module)
+    # Without valgrind first: the four lines really give the four answers.
+    once = run_pam_loop(service, "vg", answers=[PW] * 4, ops=("auth", "acct"))
+    assert once.codes == [PAM_SUCCESS, PAM_SUCCESS], once.describe()
+    assert once.logged("SELECT returned no result.") and once.logged('authentication failure for user "vg"'), (
+        once.describe())
+    assert len([m for m in once.messages if "authentication failure" in m]) == 1, once.describe()
+    r, text = valgrind_run(service, tmp_path, VALGRIND_COUNT)
     figures = leak_figures(text)
     print(f"ours, {VALGRIND_COUNT} transactions under valgrind: {figures} ({r.elapsed:.1f} s)")
     assert r.rc == 0 and r.summary.get("iterations") == str(VALGRIND_COUNT), (r.describe(), text[-4000:])
