@@ -213,3 +213,13 @@ def test_help(tool, command):
 def test_completion_script(tool):
     r = run(tool, "--generate-completion-script", "bash")
     assert r.returncode == 0 and "complete" in r.text and "check" in r.text
+
+
+@pytest.mark.parametrize("page", ["pam_mysql.8", "pam-mysql.1"])
+def test_man_page_renders_without_warnings(page):
+    path = ph.REPO / "man" / page
+    r = subprocess.run(["man", "--warnings", "-l", str(path)], capture_output=True, timeout=60,
+                       env={**os.environ, "MANWIDTH": "80"})
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.decode().strip() == "", r.stderr.decode()
+    assert len(r.stdout) > 1000
