@@ -14,7 +14,7 @@ MODULE_NAME  ?= pam_mysql.so
 PYTHON       ?= $(shell python3 -c 'import pytest' 2>/dev/null && echo python3 || echo /usr/bin/python3)
 SOURCES      := Package.swift $(shell find Sources -type f 2>/dev/null)
 
-.PHONY: all deps build helpers install test unit-test integration-test demo bench clean fuzz fuzz-smoke
+.PHONY: deb all deps build helpers install test unit-test integration-test demo bench clean fuzz fuzz-smoke
 
 all: $(MODULE) $(TOOL)
 
@@ -97,6 +97,11 @@ bench: deps $(MODULE) helpers
 # code mapped (the module is NODELETE) and never sees a half-written file.
 install: $(MODULE) $(TOOL)
 	scripts/install-module.sh "$(MODULE)" "$(DESTDIR)$(PAMDIR)" "$(MODULE_NAME)"
+
+# A .deb (dpkg-deb) with the module, the tool, the man pages, examples and /etc/pam-mysql.conf;
+# libpam-mysql's files are diverted while it is installed. See packaging/build-deb.sh.
+deb: $(MODULE) $(TOOL)
+	packaging/build-deb.sh
 
 clean:
 	rm -rf $(BUILD) .build

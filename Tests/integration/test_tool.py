@@ -223,3 +223,40 @@ def test_man_page_renders_without_warnings(page):
     assert r.returncode == 0, r.stderr
     assert r.stderr.decode().strip() == "", r.stderr.decode()
     assert len(r.stdout) > 1000
+
+
+def test_deb_installs_works_and_purges(db, pam_service_factory):
+    """make deb; install it over libpam-mysql (diverted), log in through the installed module
+    and tool, purge, and find the C module and its config file back in place."""
+    ma = subprocess.run(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"], capture_output=True, text=True).stdout.strip()
+    module = Path(f"/lib/{ma}/security/pam_mysql.so")
+    conf = Path("/etc/pam-mysql.conf")
+    before = (module.read_bytes(), conf.read_bytes() if conf.exists() else None)
+    built = subprocess.run(["make", "-s", "deb"], cwd=ph.REPO, capture_output=True, text=True, timeout=900)
+    assert built.returncode == 0, built.stdout + built.stderr
+    deb = ph.REPO / built.stdout.strip().splitlines()[-1]
+    lint = subprocess.run(["lintian", str(deb)], capture_output=True, text=True, timeout=300)
+    assert not [l for l in lint.stdout.splitlines() if l.startswith("E:")], lint.stdout
+    try:
+        inst = subprocess.run(["dpkg", "-i", str(deb)], capture_output=True, text=True, timeout=120)
+        assert inst.returncode == 0, inst.stdout + inst.stderr
+        assert module.read_bytes() != before[0]
+        stored = subprocess.run(["/usr/bin/pam-mysql", "hash", "--password-stdin"], input=PASSWORD + "\n",
+                                capture_output=True, text=True).stdout.strip()
+        db.add_user("gina", stored)
+        args = db.pam_args(crypt=1)
+        svc = pam_service_factory("pam_mysql.so", [f"auth required {{module}} {args}", f"account required {{module}} {args}"])
+        res = ph.run_pamtester(svc, "gina", [PASSWORD], ops=("authenticate", "acct_mgmt"))
+        assert res.code == 0, res.describe()
+        auth = run(Path("/usr/bin/pam-mysql"), "auth", svc, "gina", "--password-stdin", stdin=PASSWORD + "\n",
+                   secrets=secrets_of(db, stored))
+        assert auth.returncode == 0, auth.text
+        assert subprocess.run(["man", "-w", "pam_mysql"], capture_output=True).returncode == 0
+    finally:
+        purge = subprocess.run(["dpkg", "--purge", "libpam-mysql-swift"], capture_output=True, text=True, timeout=120)
+    assert purge.returncode == 0, purge.stdout + purge.stderr
+    assert module.read_bytes() == before[0], "libpam-mysql's module was not restored"
+    if before[1] is not None:
+        assert conf.read_bytes() == before[1]
+    assert "libpam-mysql-swift" not in subprocess.run(["dpkg-divert", "--list"], capture_output=True, text=True).stdout
+    assert not Path("/usr/bin/pam-mysql").exists()
