@@ -5,6 +5,7 @@ SWIFT        ?= swift
 SWIFT_FLAGS  := -c release --disable-local-rpath
 BUILD        := build
 MODULE       := $(BUILD)/pam_mysql.so
+TOOL         := $(BUILD)/pam-mysql
 HELPERS      := $(BUILD)/test-helpers
 MULTIARCH    := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)
 PAMDIR       ?= /lib/$(MULTIARCH)/security
@@ -13,9 +14,9 @@ MODULE_NAME  ?= pam_mysql.so
 PYTHON       ?= $(shell python3 -c 'import pytest' 2>/dev/null && echo python3 || echo /usr/bin/python3)
 SOURCES      := Package.swift $(shell find Sources -type f 2>/dev/null)
 
-.PHONY: all deps build helpers install test unit-test asan-test integration-test demo bench clean fuzz fuzz-smoke
+.PHONY: all deps build helpers install test unit-test asan-test integration-test demo bench clean fuzz fuzz-smoke deb
 
-all: $(MODULE)
+all: $(MODULE) $(TOOL)
 
 # Build once; every test reuses this module and these object files.
 # libstdc++ (which the Swift runtime needs) is linked statically: loading the shared one cost
@@ -30,7 +31,15 @@ $(MODULE): $(SOURCES)
 	strip --strip-unneeded -o $(MODULE).tmp "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/libpam_mysql.so"
 	mv -f $(MODULE).tmp $(MODULE)
 
-build: $(MODULE)
+build: $(MODULE) $(TOOL)
+
+# The administrator's tool. --static-swift-stdlib applies to executables only (the module keeps
+# its own link flags in Package.swift).
+$(TOOL): $(SOURCES) $(MODULE)
+	$(SWIFT) build $(SWIFT_FLAGS) --static-swift-stdlib --product pam-mysql
+	mkdir -p $(BUILD)
+	strip -o $(TOOL).tmp "$$($(SWIFT) build $(SWIFT_FLAGS) --static-swift-stdlib --show-bin-path)/pam-mysql"
+	mv -f $(TOOL).tmp $(TOOL)
 
 deps:
 	scripts/install-deps.sh
@@ -68,7 +77,7 @@ asan-test:
 	$(SWIFT) build --scratch-path .build-asan -c debug --sanitize=address --product pam-mysql-swiftPackageTests
 	ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 $(SWIFT) test --scratch-path .build-asan --sanitize=address --skip-build
 
-integration-test: $(MODULE) helpers
+integration-test: $(MODULE) $(TOOL) helpers
 	cd Tests/integration && $(PYTHON) -m pytest -q -rfEs .
 
 test: deps
@@ -98,8 +107,13 @@ bench: deps $(MODULE) helpers
 
 # Atomic install (install to a temporary name, then rename): a running daemon keeps the old
 # code mapped (the module is NODELETE) and never sees a half-written file.
-install: $(MODULE)
+install: $(MODULE) $(TOOL)
 	scripts/install-module.sh "$(MODULE)" "$(DESTDIR)$(PAMDIR)" "$(MODULE_NAME)"
+
+# A .deb (dpkg-deb) with the module, the tool, the man pages, examples and /etc/pam-mysql.conf;
+# libpam-mysql's files are diverted while it is installed. See packaging/build-deb.sh.
+deb: $(MODULE) $(TOOL)
+	packaging/build-deb.sh
 
 clean:
 	rm -rf $(BUILD) .build .build-asan

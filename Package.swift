@@ -14,10 +14,17 @@ let package = Package(
     name: "pam-mysql-swift",
     products: [
         // Built as .build/<config>/libpam_mysql.so; the Makefile copies it to build/pam_mysql.so.
-        .library(name: "pam_mysql", type: .dynamic, targets: ["CShim"])
+        .library(name: "pam_mysql", type: .dynamic, targets: ["CShim"]),
+        // The administrator's tool (check, hash, auth), built from the same core; no CShim.
+        .executable(name: "pam-mysql", targets: ["pam-mysql"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         .systemLibrary(name: "CPAM", path: "Sources/CPAM"),
+        // libpam's application API (pam_start…), for the tool only.
+        .systemLibrary(name: "CPAMAppl", path: "Sources/CPAMAppl"),
         .systemLibrary(name: "CMariaDB", path: "Sources/CMariaDB"),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         .systemLibrary(name: "CXCrypt", path: "Sources/CXCrypt"),
@@ -50,6 +57,13 @@ let package = Package(
                     "-Xlinker", "-z", "-Xlinker", "nodelete",
                     "-Xlinker", "-z", "-Xlinker", "defs",
                 ])
+            ]
+        ),
+        .executableTarget(
+            name: "pam-mysql",
+            dependencies: [
+                "PAMMySQL", "PAMMySQLCore", "CPAMAppl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(

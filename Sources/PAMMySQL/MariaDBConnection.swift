@@ -5,8 +5,8 @@ internal import CMariaDB
 import PAMMySQLCore
 
 /// Why a database step failed, and what PAM hears about it.
-struct DatabaseError: Error {
-    enum Kind {
+package struct DatabaseError: Error {
+    package enum Kind {
         /// The server cannot be reached or stopped answering (connect failure, timeout, lost
         /// connection): PAM_AUTHINFO_UNAVAIL, so stacks can fall back with `[authinfo_unavail=…]`.
         case unavailable
@@ -14,11 +14,11 @@ struct DatabaseError: Error {
         case statement
     }
 
-    let kind: Kind
+    package let kind: Kind
     /// Connector/C's error number (`CR_*` for client errors, `ER_*` for the server's).
-    let code: UInt32
+    package let code: UInt32
     /// `mysql_error()` text: names servers, users and SQL, never a password or a bound value.
-    let message: String
+    package let message: String
 
     /// Client-side errors that mean the connection itself is gone, so a reused one may be
     /// replaced and the statement sent again.
@@ -27,19 +27,19 @@ struct DatabaseError: Error {
 
 /// What a statement returned. A SELECT keeps only its first row: pam_mysql only needs to tell
 /// 0, 1 and "more than one".
-struct StatementResult {
-    let rowCount: UInt64
+package struct StatementResult {
+    package let rowCount: UInt64
     /// The columns of the first row (nil for SQL NULL), each a secret: a stored hash is one.
-    let firstRow: [SecretBytes?]
+    package let firstRow: [SecretBytes?]
     /// Rows an INSERT or UPDATE changed.
     let affectedRows: UInt64
 }
 
 /// The values that decide whether an open connection can serve another call: a different
 /// server list, SQL login, database or TLS setting needs its own connection.
-struct ConnectionIdentity {
+package struct ConnectionIdentity {
     /// The `host` list, in the order the servers are tried (one entry without a comma).
-    let servers: [ServerAddress]
+    package let servers: [ServerAddress]
     let user: String
     let password: SecretBytes?
     let database: String
@@ -48,7 +48,7 @@ struct ConnectionIdentity {
     /// ssl_ca, ssl_capath, ssl_cert, ssl_key, ssl_cipher.
     let tlsFiles: [String?]
 
-    init(_ options: ModuleOptions) {
+    package init(_ options: ModuleOptions) {
         servers = ServerAddress.list(hostOption: options.host)
         user = options.user ?? ""
         password = options.passwd
@@ -59,7 +59,7 @@ struct ConnectionIdentity {
     }
 
     /// For log lines: the server list, never with credentials.
-    var serversDescription: String {
+    package var serversDescription: String {
         servers.count == 1 ? servers[0].description : servers.map(\.description).joined(separator: ", ")
     }
 
@@ -81,7 +81,7 @@ struct ConnectionIdentity {
 private let libraryReady: Bool = mysql_server_init(0, nil, nil) == 0
 
 /// One open MariaDB connection: the only owner of a `MYSQL *`.
-final class MariaDBConnection {
+package final class MariaDBConnection {
     private let handle: UnsafeMutablePointer<MYSQL>
     let identity: ConnectionIdentity
     /// Which entry of `identity.servers` this connection goes to.
@@ -123,7 +123,7 @@ final class MariaDBConnection {
     }
 
     /// Connects to entry `serverIndex` of the identity's server list.
-    static func open(
+    package static func open(
         _ options: ModuleOptions, identity: ConnectionIdentity, serverIndex: Int
     ) -> Result<MariaDBConnection, DatabaseError> {
         let mode = identity.sslMode
@@ -210,7 +210,7 @@ final class MariaDBConnection {
 
     /// Runs `sql` with `parameters` bound as strings, one per `?`, and returns the row count
     /// and the first row (a SELECT) or the number of changed rows (an INSERT or UPDATE).
-    func execute(_ sql: String, parameters: [SecretBytes], maximumValueLength: Int) -> Result<StatementResult, DatabaseError> {
+    package func execute(_ sql: String, parameters: [SecretBytes], maximumValueLength: Int) -> Result<StatementResult, DatabaseError> {
         let statement: UnsafeMutablePointer<MYSQL_STMT>
         switch preparedStatement(sql, parameterCount: parameters.count) {
         case .failure(let error): return .failure(error)

@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PAMMySQLCore
+
+/// Reading passwords: from the terminal without echo, or one line from standard input.
+enum Secrets {
+    struct Failure: Error {
+        let message: String
+    }
+
+    /// One line from `fd`, without its newline, byte by byte (nothing buffered past it).
+    private static func readLine(_ fd: Int32) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while true {
+            let n = Glibc.read(fd, &byte, 1)
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { return bytes.isEmpty ? nil : bytes }
+            if byte == UInt8(ascii: "\n") { return bytes }
+            bytes.append(byte)
+            if bytes.count > 64 * 1024 { return bytes }
+        }
+    }
+
+    static func read(prompt: String, fromStdin: Bool) throws(Failure) -> SecretBytes {
+        if fromStdin {
+            var line = readLine(0) ?? []
+            if line.last == UInt8(ascii: "\r") { line.removeLast() }
+            defer { for i in line.indices { line[i] = 0 } }
+            return SecretBytes(line)
+        }
+        let tty = open("/dev/tty", O_RDWR | O_NOCTTY)
+        guard tty >= 0 else { throw Failure(message: "no terminal to ask for the password on; use --password-stdin") }
+        defer { close(tty) }
+        _ = prompt.withCString { write(tty, $0, strlen($0)) }
+        var saved = termios()
+        let haveTermios = tcgetattr(tty, &saved) == 0
+        if haveTermios {
+            var quiet = saved
+            quiet.c_lflag &= ~tcflag_t(ECHO | ECHONL)
+            quiet.c_lflag |= tcflag_t(ICANON)
+            _ = tcsetattr(tty, TCSAFLUSH, &quiet)
+        }
+        var line = readLine(tty) ?? []
+        if haveTermios { _ = tcsetattr(tty, TCSAFLUSH, &saved) }
+        _ = write(tty, "\n", 1)
+        defer { for i in line.indices { line[i] = 0 } }
+        return SecretBytes(line)
+    }
+}
+
+/// Standard error, for diagnostics.
+func printError(_ text: String) {
+    var line = text + "\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}

@@ -1,0 +1,262 @@
+"""The `pam-mysql` administrator's tool: check (every step, every failure), hash, auth.
+
+Runs build/pam-mysql (set PAM_MYSQL_TOOL to test another binary) against the session's
+MariaDB.  Every run's output is checked for secrets: the database password, the user's
+password and the stored value must never appear.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import pamharness as ph
+
+TOOL = Path(os.environ.get("PAM_MYSQL_TOOL", ph.BUILD_DIR / "pam-mysql"))
+PASSWORD = "S3cret-Pa55-word"
+CRYPT_SHA512 = "$6$saltsalt$tu8Wv5x4x2vZqSLrBFC8tk11qPNdpEJHSVjkqZkkdG4lHqGc55wXf2fHn3sDpVYg4XKdNzDCTo6/JxRoknhqD1"
+
+
+@pytest.fixture(scope="module")
+def tool() -> Path:
+    if not TOOL.exists():
+        pytest.fail(f"{TOOL} is not built (run make)")
+    return TOOL
+
+
+def run(tool, *args, stdin: str | None = None, secrets: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [str(tool), *args], input=(stdin or "").encode(), capture_output=True, timeout=60,
+        env=ph.child_env(),
+    )
+    out = result.stdout.decode(errors="replace") + result.stderr.decode(errors="replace")
+    for secret in secrets:
+        if secret:
+            assert secret not in out, f"secret leaked in output: {out!r}"
+    result.text = out  # type: ignore[attr-defined]
+    return result
+
+
+def line(db, **options) -> str:
+    options.setdefault("crypt", 1)
+    return f"auth required pam_mysql.so {db.pam_args(**options)}"
+
+
+def secrets_of(db, stored: str | None = None) -> tuple[str, ...]:
+    return (db.db_password, PASSWORD) + ((stored,) if stored else ())
+
+
+def verdict(out: str, step: str) -> str:
+    """The verdict word of the (last) line for step."""
+    found = [l.split()[0] for l in out.splitlines() if l[6:].startswith(step)]
+    assert found, f"no {step!r} line in {out!r}"
+    return found[-1]
+
+
+def test_check_all_ok_with_password(tool, db):
+    stored = CRYPT_SHA512
+    db.add_user("alice", stored)
+    # CRYPT_SHA512 is not PASSWORD's hash: make one with the tool itself.
+    made = run(tool, "hash", "--scheme", "sha512-crypt", "--password-stdin", stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.text
+    stored = made.stdout.decode().strip()
+    db.sql("DELETE FROM users")
+    db.add_user("alice", stored)
+    r = run(tool, "check", "--line", line(db), "alice", "--password-stdin", stdin=PASSWORD + "\n",
+            secrets=secrets_of(db, stored))
+    assert r.returncode == 0, r.text
+    for step in ("options", "database reachable", "SQL login accepted", "table and columns",
+                 "row for user", "stored value", "password"):
+        assert verdict(r.text, step) == "OK", r.text
+
+
+def test_check_service_file(tool, db, pam_service_factory, our_module):
+    db.add_user("bob", CRYPT_SHA512)
+    args = db.pam_args(crypt=1)
+    svc = pam_service_factory(our_module, [f"auth required {{module}} {args}", f"account required {{module}} {args}"])
+    r = run(tool, "check", svc, "bob", secrets=secrets_of(db, CRYPT_SHA512))
+    assert r.returncode == 0, r.text
+    assert r.text.count("== ") == 2
+    assert verdict(r.text, "stored value") == "OK"
+
+
+def test_check_misspelled_option_suggests(tool, db):
+    r = run(tool, "check", "--line", line(db) + " usercolum=username", secrets=secrets_of(db))
+    assert 'unknown option "usercolum"' in r.text and 'did you mean "usercolumn"?' in r.text, r.text
+    assert verdict(r.text, "options") == "WARN"
+
+
+def test_check_invalid_option_value_fails(tool, db):
+    r = run(tool, "check", "--line", line(db, crypt="nonsense"), secrets=secrets_of(db))
+    assert r.returncode == 1 and verdict(r.text, "options") == "FAIL", r.text
+
+
+def test_check_world_readable_config(tool, db, tmp_path):
+    conf = tmp_path / "pam-mysql.conf"
+    conf.write_text(f"users.db_passwd = {db.db_password}\n")
+    conf.chmod(0o644)
+    r = run(tool, "check", "--line", line(db, passwd=None, config_file=str(conf)), secrets=secrets_of(db))
+    assert "readable by every user" in r.text and "chmod o-r" in r.text, r.text
+
+
+def test_check_database_unreachable(tool, db):
+    r = run(tool, "check", "--line", line(db, host="127.0.0.1:1"), secrets=secrets_of(db))
+    assert r.returncode == 1
+    assert verdict(r.text, "database reachable") == "FAIL" and "fix: check host=" in r.text, r.text
+
+
+def test_check_sql_login_refused(tool, db):
+    r = run(tool, "check", "--line", line(db, passwd="wrong-db-password"), secrets=secrets_of(db) + ("wrong-db-password",))
+    assert r.returncode == 1
+    assert verdict(r.text, "database reachable") == "OK"
+    assert verdict(r.text, "SQL login accepted") == "FAIL" and "Access denied" in r.text, r.text
+
+
+def test_check_table_missing(tool, db):
+    r = run(tool, "check", "--line", line(db, table="no_such_table"), secrets=secrets_of(db))
+    assert r.returncode == 1
+    assert verdict(r.text, "table and columns") == "FAIL" and "does not exist" in r.text, r.text
+
+
+def test_check_column_missing(tool, db):
+    r = run(tool, "check", "--line", line(db, passwdcolumn="no_such_column"), secrets=secrets_of(db))
+    assert r.returncode == 1
+    assert verdict(r.text, "table and columns") == "FAIL" and "no_such_column" in r.text and "usercolumn=" in r.text, r.text
+
+
+def test_check_no_row(tool, db):
+    r = run(tool, "check", "--line", line(db), "nobody", secrets=secrets_of(db))
+    assert r.returncode == 1
+    assert verdict(r.text, "row for user") == "FAIL" and 'no row for "nobody"' in r.text, r.text
+
+
+def test_check_two_rows(tool, db):
+    db.add_user("twin", CRYPT_SHA512)
+    db.add_user("twin", CRYPT_SHA512)
+    r = run(tool, "check", "--line", line(db), "twin", secrets=secrets_of(db, CRYPT_SHA512))
+    assert r.returncode == 1
+    assert verdict(r.text, "row for user") == "FAIL" and '2 rows for "twin"' in r.text, r.text
+
+
+def test_check_unrecognised_stored_value(tool, db):
+    stored = "not-a-crypt-hash-value"
+    db.add_user("carol", stored)
+    r = run(tool, "check", "--line", line(db, crypt="sha512"), "carol", secrets=secrets_of(db, stored))
+    assert r.returncode == 1
+    assert verdict(r.text, "stored value") == "FAIL" and "not recognised as crypt=8 (sha512)" in r.text, r.text
+
+
+def test_check_wrong_password(tool, db):
+    db.add_user("dave", CRYPT_SHA512)
+    r = run(tool, "check", "--line", line(db), "dave", "--password-stdin", stdin=PASSWORD + "\n",
+            secrets=secrets_of(db, CRYPT_SHA512))
+    assert r.returncode == 1
+    assert verdict(r.text, "stored value") == "OK"
+    assert verdict(r.text, "password") == "FAIL" and "does not verify" in r.text, r.text
+
+
+def test_check_no_module_line(tool, tmp_path):
+    f = tmp_path / "svc"
+    f.write_text("auth required pam_unix.so\n")
+    r = run(tool, "check", "--file", str(f))
+    assert r.returncode == 1 and "no pam_mysql.so line" in r.text
+
+
+@pytest.mark.parametrize(
+    "scheme,crypt",
+    [
+        ("yescrypt", "1"), ("bcrypt", "1"), ("sha512-crypt", "1"), ("md5", "3"), ("sha1", "4"),
+        ("sha256", "9"), ("sha512", "8"), ("mysql", "2"), ("drupal7", "5"), ("joomla15", "6"), ("ssha", "7"),
+        ("dovecot:SHA512-CRYPT", "dovecot"), ("dovecot:BLF-CRYPT", "dovecot"),
+    ],
+)
+def test_hash_logs_in_through_module(tool, db, our_module, pam_service_factory, scheme, crypt):
+    r = run(tool, "hash", "--scheme", scheme, "--password-stdin", stdin=PASSWORD + "\n", secrets=(PASSWORD,))
+    assert r.returncode == 0, r.text
+    stored = r.stdout.decode().strip()
+    assert stored and "\n" not in stored
+    db.add_user("erin", stored)
+    svc = pam_service_factory(our_module, f"auth required {{module}} {db.pam_args(crypt=crypt)}")
+    res = ph.run_pamtester(svc, "erin", [PASSWORD])
+    assert res.code == 0, res.describe()
+    assert ph.run_pamtester(svc, "erin", ["wrong"]).code == 7
+
+
+def test_hash_unknown_scheme_suggests(tool):
+    r = run(tool, "hash", "--scheme", "yescript", "--password-stdin", stdin="x\n")
+    assert r.returncode != 0 and "did you mean yescrypt" in r.text, r.text
+
+
+def test_auth_right_and_wrong(tool, db, our_module, pam_service_factory):
+    made = run(tool, "hash", "--password-stdin", stdin=PASSWORD + "\n")
+    stored = made.stdout.decode().strip()
+    db.add_user("frank", stored)
+    args = db.pam_args(crypt=1)
+    svc = pam_service_factory(our_module, [f"auth required {{module}} {args}", f"account required {{module}} {args}"])
+    ok = run(tool, "auth", svc, "frank", "--password-stdin", stdin=PASSWORD + "\n", secrets=secrets_of(db, stored))
+    assert ok.returncode == 0, ok.text
+    assert "pam_authenticate: Success (0)" in ok.text and "pam_acct_mgmt: Success (0)" in ok.text
+    bad = run(tool, "auth", svc, "frank", "--password-stdin", stdin="wrong\n", secrets=secrets_of(db, stored))
+    assert bad.returncode == 1
+    assert "pam_authenticate: Authentication failure (7)" in bad.text, bad.text
+
+
+@pytest.mark.parametrize("command", [[], ["check"], ["hash"], ["auth"]])
+def test_help(tool, command):
+    r = run(tool, *command, "--help")
+    assert r.returncode == 0 and "USAGE" in r.text.upper(), r.text
+
+
+def test_completion_script(tool):
+    r = run(tool, "--generate-completion-script", "bash")
+    assert r.returncode == 0 and "complete" in r.text and "check" in r.text
+
+
+@pytest.mark.parametrize("page", ["pam_mysql.8", "pam-mysql.1"])
+def test_man_page_renders_without_warnings(page):
+    path = ph.REPO / "man" / page
+    r = subprocess.run(["man", "--warnings", "-l", str(path)], capture_output=True, timeout=60,
+                       env={**os.environ, "MANWIDTH": "80"})
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.decode().strip() == "", r.stderr.decode()
+    assert len(r.stdout) > 1000
+
+
+def test_deb_installs_works_and_purges(db, pam_service_factory):
+    """make deb; install it over libpam-mysql (diverted), log in through the installed module
+    and tool, purge, and find the C module and its config file back in place."""
+    ma = subprocess.run(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"], capture_output=True, text=True).stdout.strip()
+    module = Path(f"/lib/{ma}/security/pam_mysql.so")
+    conf = Path("/etc/pam-mysql.conf")
+    before = (module.read_bytes(), conf.read_bytes() if conf.exists() else None)
+    built = subprocess.run(["make", "-s", "deb"], cwd=ph.REPO, capture_output=True, text=True, timeout=900)
+    assert built.returncode == 0, built.stdout + built.stderr
+    deb = ph.REPO / built.stdout.strip().splitlines()[-1]
+    lint = subprocess.run(["lintian", str(deb)], capture_output=True, text=True, timeout=300)
+    assert not [l for l in lint.stdout.splitlines() if l.startswith("E:")], lint.stdout
+    try:
+        inst = subprocess.run(["dpkg", "-i", str(deb)], capture_output=True, text=True, timeout=120)
+        assert inst.returncode == 0, inst.stdout + inst.stderr
+        assert module.read_bytes() != before[0]
+        stored = subprocess.run(["/usr/bin/pam-mysql", "hash", "--password-stdin"], input=PASSWORD + "\n",
+                                capture_output=True, text=True).stdout.strip()
+        db.add_user("gina", stored)
+        args = db.pam_args(crypt=1)
+        svc = pam_service_factory("pam_mysql.so", [f"auth required {{module}} {args}", f"account required {{module}} {args}"])
+        res = ph.run_pamtester(svc, "gina", [PASSWORD], ops=("authenticate", "acct_mgmt"))
+        assert res.code == 0, res.describe()
+        auth = run(Path("/usr/bin/pam-mysql"), "auth", svc, "gina", "--password-stdin", stdin=PASSWORD + "\n",
+                   secrets=secrets_of(db, stored))
+        assert auth.returncode == 0, auth.text
+        assert subprocess.run(["man", "-w", "pam_mysql"], capture_output=True).returncode == 0
+    finally:
+        purge = subprocess.run(["dpkg", "--purge", "libpam-mysql-swift"], capture_output=True, text=True, timeout=120)
+    assert purge.returncode == 0, purge.stdout + purge.stderr
+    assert module.read_bytes() == before[0], "libpam-mysql's module was not restored"
+    if before[1] is not None:
+        assert conf.read_bytes() == before[1]
+    assert "libpam-mysql-swift" not in subprocess.run(["dpkg-divert", "--list"], capture_output=True, text=True).stdout
+    assert not Path("/usr/bin/pam-mysql").exists()

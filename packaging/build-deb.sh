@@ -1,0 +1,51 @@
+#!/bin/sh
+# Builds build/libpam-mysql-swift_<version>_<arch>.deb with dpkg-deb from build/pam_mysql.so,
+# build/pam-mysql and man/. Usage: packaging/build-deb.sh [VERSION]
+set -eu
+VERSION=${1:-0.9.0-1}
+ARCH=$(dpkg --print-architecture)
+MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)
+PKG=libpam-mysql-swift
+ROOT=build/deb/$PKG
+rm -rf build/deb
+mkdir -p "$ROOT/DEBIAN" "$ROOT/lib/$MA/security" "$ROOT/usr/bin" "$ROOT/usr/share/man/man1" \
+    "$ROOT/usr/share/man/man8" "$ROOT/usr/share/doc/$PKG/examples"
+install -m 0644 build/pam_mysql.so "$ROOT/lib/$MA/security/pam_mysql.so"
+install -m 0755 build/pam-mysql "$ROOT/usr/bin/pam-mysql"
+gzip -9n -c man/pam-mysql.1 > "$ROOT/usr/share/man/man1/pam-mysql.1.gz"
+gzip -9n -c man/pam_mysql.8 > "$ROOT/usr/share/man/man8/pam_mysql.8.gz"
+install -m 0644 packaging/debian/copyright "$ROOT/usr/share/doc/$PKG/copyright"
+install -m 0644 packaging/pam-mysql.conf "$ROOT/usr/share/doc/$PKG/examples/pam-mysql.conf"
+printf 'auth    required pam_mysql.so config_file=/etc/pam-mysql.conf\naccount required pam_mysql.so config_file=/etc/pam-mysql.conf\n' \
+    > "$ROOT/usr/share/doc/$PKG/examples/pam.d-smtp"
+chmod 0644 "$ROOT/usr/share/doc/$PKG/examples/pam.d-smtp"
+printf '%s (%s) unstable; urgency=medium\n\n  * Package built by make deb.\n\n -- pam-mysql-swift maintainers <pam-mysql@example.org>  %s\n' \
+    "$PKG" "$VERSION" "$(date -R -d @${SOURCE_DATE_EPOCH:-$(date +%s)})" | gzip -9n > "$ROOT/usr/share/doc/$PKG/changelog.Debian.gz"
+for f in preinst postrm; do
+    sed "s/@MULTIARCH@/$MA/" "packaging/debian/$f" > "$ROOT/DEBIAN/$f"
+    chmod 0755 "$ROOT/DEBIAN/$f"
+done
+# Shared-library dependencies computed from the two ELF files (libpam0g, libmariadb3, …).
+mkdir -p build/deb/debian
+printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$PKG" "$PKG" > build/deb/debian/control
+DEPENDS=$(cd build/deb && dpkg-shlibdeps -O "$PKG/lib/$MA/security/pam_mysql.so" "$PKG/usr/bin/pam-mysql" 2>/dev/null \
+    | sed -n 's/^shlibs:Depends=//p')
+SIZE=$(du -sk --exclude=DEBIAN "$ROOT" | cut -f1)
+cat > "$ROOT/DEBIAN/control" <<CONTROL
+Package: $PKG
+Version: $VERSION
+Architecture: $ARCH
+Maintainer: pam-mysql-swift maintainers <pam-mysql@example.org>
+Installed-Size: $SIZE
+Depends: $DEPENDS
+Section: admin
+Priority: optional
+Homepage: https://github.com/NigelCunningham/pam-MySQL
+Description: PAM module authenticating against MariaDB/MySQL (Swift rewrite)
+ A drop-in replacement for pam_mysql 0.8.2 with the same options, plus timeouts,
+ TLS, server failover and Dovecot's password schemes, and the pam-mysql tool
+ that checks a PAM configuration link by link, makes stored values and tests
+ logins. libpam-mysql's module is diverted while this package is installed.
+CONTROL
+dpkg-deb --root-owner-group --build "$ROOT" "build/${PKG}_${VERSION}_${ARCH}.deb" >/dev/null
+echo "build/${PKG}_${VERSION}_${ARCH}.deb"
