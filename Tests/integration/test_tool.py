@@ -232,9 +232,15 @@ def test_deb_installs_works_and_purges(db, pam_service_factory):
     module = Path(f"/lib/{ma}/security/pam_mysql.so")
     conf = Path("/etc/pam-mysql.conf")
     before = (module.read_bytes(), conf.read_bytes() if conf.exists() else None)
-    built = subprocess.run(["make", "-s", "deb"], cwd=ph.REPO, capture_output=True, text=True, timeout=900)
+    # Under `make test` this runs inside another make: drop its variables, or the nested make
+    # prints "Leaving directory" lines after the package path.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    built = subprocess.run(["make", "-s", "--no-print-directory", "deb"], cwd=ph.REPO, capture_output=True,
+                           text=True, timeout=900, env=env)
     assert built.returncode == 0, built.stdout + built.stderr
-    deb = ph.REPO / built.stdout.strip().splitlines()[-1]
+    debs = [line.strip() for line in built.stdout.splitlines() if line.strip().endswith(".deb")]
+    assert debs, built.stdout
+    deb = ph.REPO / debs[-1]
     lint = subprocess.run(["lintian", str(deb)], capture_output=True, text=True, timeout=300)
     assert not [l for l in lint.stdout.splitlines() if l.startswith("E:")], lint.stdout
     try:
