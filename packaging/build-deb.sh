@@ -9,19 +9,22 @@ PKG=libpam-mysql-swift
 ROOT=build/deb/$PKG
 rm -rf build/deb
 mkdir -p "$ROOT/DEBIAN" "$ROOT/lib/$MA/security" "$ROOT/usr/bin" "$ROOT/usr/share/man/man1" \
-    "$ROOT/usr/share/man/man8" "$ROOT/usr/share/doc/$PKG/examples"
+    "$ROOT/usr/share/man/man8" "$ROOT/usr/share/doc/$PKG/examples" "$ROOT/usr/share/$PKG"
 install -m 0644 build/pam_mysql.so "$ROOT/lib/$MA/security/pam_mysql.so"
 install -m 0755 build/pam-mysql "$ROOT/usr/bin/pam-mysql"
 gzip -9n -c man/pam-mysql.1 > "$ROOT/usr/share/man/man1/pam-mysql.1.gz"
 gzip -9n -c man/pam_mysql.8 > "$ROOT/usr/share/man/man8/pam_mysql.8.gz"
 install -m 0644 packaging/debian/copyright "$ROOT/usr/share/doc/$PKG/copyright"
 install -m 0644 packaging/pam-mysql.conf "$ROOT/usr/share/doc/$PKG/examples/pam-mysql.conf"
+# The template postinst copies to /etc/pam-mysql.conf (0640) when that file does not exist: not a
+# conffile, because libpam-mysql owns that path as one.
+install -m 0644 packaging/pam-mysql.conf "$ROOT/usr/share/$PKG/pam-mysql.conf"
 printf 'auth    required pam_mysql.so config_file=/etc/pam-mysql.conf\naccount required pam_mysql.so config_file=/etc/pam-mysql.conf\n' \
     > "$ROOT/usr/share/doc/$PKG/examples/pam.d-smtp"
 chmod 0644 "$ROOT/usr/share/doc/$PKG/examples/pam.d-smtp"
 printf '%s (%s) unstable; urgency=medium\n\n  * Package built by make deb.\n\n -- pam-mysql-swift maintainers <pam-mysql@example.org>  %s\n' \
     "$PKG" "$VERSION" "$(date -R -d @${SOURCE_DATE_EPOCH:-$(date +%s)})" | gzip -9n > "$ROOT/usr/share/doc/$PKG/changelog.Debian.gz"
-for f in preinst postrm; do
+for f in preinst postinst postrm; do
     sed "s/@MULTIARCH@/$MA/" "packaging/debian/$f" > "$ROOT/DEBIAN/$f"
     chmod 0755 "$ROOT/DEBIAN/$f"
 done

@@ -266,3 +266,25 @@ def test_deb_installs_works_and_purges(db, pam_service_factory):
         assert conf.read_bytes() == before[1]
     assert "libpam-mysql-swift" not in subprocess.run(["dpkg-divert", "--list"], capture_output=True, text=True).stdout
     assert not Path("/usr/bin/pam-mysql").exists()
+
+    # Without an /etc/pam-mysql.conf (no libpam-mysql), the package creates the commented one,
+    # mode 0640 root:root (it holds the database password), and purge removes it again.
+    aside = conf.with_name("pam-mysql.conf.test-aside")
+    if conf.exists():
+        conf.rename(aside)
+    try:
+        inst = subprocess.run(["dpkg", "-i", str(deb)], capture_output=True, text=True, timeout=120)
+        assert inst.returncode == 0, inst.stdout + inst.stderr
+        info = conf.stat()
+        assert (info.st_mode & 0o777, info.st_uid, info.st_gid) == (0o640, 0, 0), oct(info.st_mode)
+        assert conf.read_bytes() == (ph.REPO / "packaging" / "pam-mysql.conf").read_bytes()
+        purge = subprocess.run(["dpkg", "--purge", "libpam-mysql-swift"], capture_output=True, text=True, timeout=120)
+        assert purge.returncode == 0, purge.stdout + purge.stderr
+        assert not conf.exists()
+    finally:
+        subprocess.run(["dpkg", "--purge", "libpam-mysql-swift"], capture_output=True, text=True, timeout=120)
+        if aside.exists():
+            aside.rename(conf)
+    assert module.read_bytes() == before[0]
+    if before[1] is not None:
+        assert conf.read_bytes() == before[1]
