@@ -31,7 +31,6 @@ import dataclasses
 import grp
 import os
 import pwd
-import random
 import re
 import shutil
 import signal
@@ -139,20 +138,6 @@ def kill_all(pids: Iterable[int], sig: int) -> None:
             os.kill(p, sig)
         except ProcessLookupError:
             pass
-
-
-def free_port() -> int:
-    """A free loopback TCP port below the ephemeral range (see pamharness)."""
-    rng = random.Random()
-    for _ in range(200):
-        port = rng.randrange(21000, 32000)
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free TCP port found")
 
 
 def user_in_group(user: str, group: str) -> bool:
@@ -464,10 +449,10 @@ class Postfix:
         self.maillog = root.base / "maillog"
         self.pam_service = pam_service
         self.mux = Path(mux)
-        self.port = free_port()
-        self.chroot_port = free_port()
+        self.port = ph.free_port()
+        self.chroot_port = ph.free_port()
         while self.chroot_port == self.port:
-            self.chroot_port = free_port()
+            self.chroot_port = ph.free_port()
         self.master_pid: int | None = None
         self.pids_seen: set[int] = set()
 

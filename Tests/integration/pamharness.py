@@ -727,7 +727,7 @@ def sql_literal(value: str | bytes | int | None) -> str:
     return "X'" + _as_bytes(value).hex() + "'"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     """A free TCP port on 127.0.0.1 below the kernel's ephemeral range
     (32768+), so outgoing client connections cannot collide with it, and
     away from 3306/3307 where another MariaDB may listen."""
@@ -784,7 +784,7 @@ class MariaDB:
         basedir = Path(tempfile.mkdtemp(prefix="pmtest-mariadb-"))
         shutil.chown(basedir, "mysql", "mysql")
         basedir.chmod(0o755)  # socket reachable by non-root test processes too
-        srv = cls(basedir, _free_port())
+        srv = cls(basedir, free_port())
         srv.extra_args = list(extra_args)
         try:
             srv._install()
