@@ -48,12 +48,13 @@ public enum SQLStatements {
     /// what pam_mysql's password statement would return. An aggregate (`COUNT(*)`, `MAX(x)`),
     /// a window function or a subquery in it can change the number of rows (an aggregate
     /// returns one row even for an unknown user), so those get the two statements of pam_mysql.
+    private static let aggregateFunctions: Set<String> = [
+        "AVG", "BIT_AND", "BIT_OR", "BIT_XOR", "COUNT", "GROUP_CONCAT", "JSON_ARRAYAGG", "JSON_OBJECTAGG", "MAX",
+        "MIN", "STD", "STDDEV", "STDDEV_POP", "STDDEV_SAMP", "SUM", "VAR_POP", "VAR_SAMP", "VARIANCE",
+    ]
+
     public static func statusColumnIsRowLevel(_ options: ModuleOptions) -> Bool {
         let text = Array((options.statColumn ?? "").uppercased().utf8)
-        let aggregates: Set<String> = [
-            "AVG", "BIT_AND", "BIT_OR", "BIT_XOR", "COUNT", "GROUP_CONCAT", "JSON_ARRAYAGG", "JSON_OBJECTAGG", "MAX",
-            "MIN", "STD", "STDDEV", "STDDEV_POP", "STDDEV_SAMP", "SUM", "VAR_POP", "VAR_SAMP", "VARIANCE",
-        ]
         var index = 0
         while index < text.count {
             let isWordByte = { (b: UInt8) in (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b == 95 }
@@ -67,7 +68,7 @@ public enum SQLStatements {
             if word == "SELECT" || word == "OVER" { return false }
             var next = index
             while next < text.count, text[next] == 32 || text[next] == 9 { next += 1 }
-            if next < text.count, text[next] == UInt8(ascii: "("), aggregates.contains(word) { return false }
+            if next < text.count, text[next] == UInt8(ascii: "("), aggregateFunctions.contains(word) { return false }
         }
         return true
     }
