@@ -119,3 +119,19 @@ final class ArgumentParserTests: XCTestCase {
         XCTAssertTrue(logged.contains { $0.1 == "option table is set to \"a\\x0ab\\x1b\"" })
     }
 }
+
+final class UnknownOptionLogTests: XCTestCase {
+    /// A mistyped `passwd:secret` (no `=`) is an unknown option; its name must not carry the
+    /// password into the log.
+    func testUnknownOptionNamesThatAreNotNamesAreWithheld() throws {
+        var options = ModuleOptions()
+        var logged: [String] = []
+        try ModuleArgumentParser.apply([SecretBytes(Array("passwd:db-Secret-9f3k".utf8))], to: &options) { logged.append($1) }
+        try ModuleConfiguration.apply(ConfigFile(parsing: SecretBytes(Array("passwd:db-Secret-9f3k = x\n".utf8))), to: &options, path: "/f") {
+            logged.append($1)
+        }
+        XCTAssertEqual(logged.count, 2)
+        XCTAssertFalse(logged.contains { $0.contains("Secret") }, "\(logged)")
+        XCTAssertTrue(logged.allSatisfy { $0.contains("withheld") }, "\(logged)")
+    }
+}

@@ -12,7 +12,7 @@ public enum ModuleArgumentParser {
             let name = nameBytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
             guard let spec = OptionTable.argument(named: name) else {
                 // pam_mysql said this only when verbose was already on; a typo deserves an error.
-                log(.err, "unknown option: \(LogText.escaped(nameBytes))")
+                log(.err, "unknown option: \(nameBytes.withUnsafeBytes { LogText.optionName(bytes: $0) })")
                 continue
             }
             try spec.apply(value, to: &options, origin: "argument \(name)")

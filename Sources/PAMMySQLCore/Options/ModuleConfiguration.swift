@@ -23,7 +23,7 @@ public enum ModuleConfiguration {
     public static func apply(_ file: ConfigFile, to options: inout ModuleOptions, path: String, log: LogSink) throws(OptionError) {
         for entry in file.entries {
             guard let spec = OptionTable.configEntry(named: entry.key) else {
-                log(.err, "unknown option \(LogText.escaped(entry.key)) on line \(entry.line) of \(LogText.escaped(path))")
+                log(.err, "unknown option \(LogText.optionName(bytes: Array(entry.key.utf8))) on line \(entry.line) of \(LogText.escaped(path))")
                 continue
             }
             // Deliberate difference: an invalid crypt value fails closed instead of becoming plain text.
