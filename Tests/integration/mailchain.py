@@ -132,6 +132,17 @@ def wait_gone(pids: Iterable[int], timeout: float) -> list[int]:
         time.sleep(0.02)
 
 
+def socket_listening(path: Path) -> bool:
+    """True when a process accepts connections on the Unix socket PATH."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(2)
+        try:
+            s.connect(str(path))
+        except OSError:
+            return False
+        return True
+
+
 def kill_all(pids: Iterable[int], sig: int) -> None:
     for p in pids:
         try:
@@ -292,6 +303,14 @@ class Saslauthd:
             except subprocess.TimeoutExpired:
                 pass
         left = sorted(set(left) | set(session_members(self.master_pid)))
+        if not left and not socket_listening(self.mux):
+            # saslauthd does not always unlink its socket on SIGTERM (the
+            # master and its children race on exit); a stale file would make
+            # the next start on this directory look half-alive.
+            try:
+                self.mux.unlink()
+            except FileNotFoundError:
+                pass
         _live.discard(self)
         return left
 
