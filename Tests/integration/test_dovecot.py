@@ -24,6 +24,7 @@ from typing import Iterator
 import pytest
 
 from pamharness import (
+    BUILD_DIR,
     LOG_ERR,
     PAM_AUTH_ERR,
     PAM_SERVICE_ERR,
@@ -68,6 +69,20 @@ def doveadm(*args: str) -> str:
 def generate(scheme: str, user: str, password: str = PASSWORD) -> str:
     """`doveadm pw` as an administrator (or postfixadmin's dovecot:SCHEME) runs it."""
     return doveadm("pw", "-s", scheme, "-p", password, "-u", user)
+
+
+def tool_value(scheme: str, user: str, password: str = PASSWORD) -> tuple[str, str]:
+    """`pam-mysql hash --scheme dovecot:SCHEME --user USER`: (value, stderr)."""
+    tool = BUILD_DIR / "pam-mysql"
+    proc = subprocess.run(
+        [str(tool), "hash", "--scheme", f"dovecot:{scheme}", "--user", user, "--password-stdin"],
+        input=(password + "\n").encode(), capture_output=True, timeout=120, env=child_env())
+    out, err = proc.stdout.decode(), proc.stderr.decode()
+    assert proc.returncode == 0, f"pam-mysql hash dovecot:{scheme}: rc={proc.returncode} {err}"
+    assert password not in err
+    if scheme not in ("PLAIN", "CLEAR", "CLEARTEXT", "PLAIN-TRUNC"):  # these store it as it is
+        assert password not in out
+    return out.strip(), err
 
 
 def user_for(scheme: str) -> str:
@@ -191,7 +206,21 @@ def stored_values() -> dict[str, str]:
 
 
 def test_every_doveadm_scheme_verifies_through_our_module_and_dovecot_agrees(db, dovecot, dovecot_service):
-    values = stored_values()
+    _assert_both_verify(stored_values(), db, dovecot, dovecot_service)
+
+
+def test_every_value_our_tool_writes_verifies_through_our_module_and_dovecot_agrees(db, dovecot, dovecot_service):
+    # pam-mysql hash writes every scheme doveadm does (and PLAIN-TRUNC with its length,
+    # which Dovecot can then verify); a weak scheme comes with a warning on stderr.
+    values = {}
+    for scheme in sorted(DEBIAN12_SCHEMES | set(ENCODED)):
+        values[scheme], err = tool_value(scheme, user_for(scheme))
+        assert values[scheme].startswith(f"{{{scheme}}}"), values[scheme]
+        assert ("weak scheme" in err) == (scheme in WEAK), f"{scheme}: {err!r}"
+    _assert_both_verify(values, db, dovecot, dovecot_service)
+
+
+def _assert_both_verify(values: dict[str, str], db, dovecot, dovecot_service) -> None:
     for scheme, stored in values.items():
         db.add_user(user_for(scheme), stored)
     service = dovecot_service(allow_weak_schemes=1)

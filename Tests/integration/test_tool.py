@@ -190,6 +190,32 @@ def test_hash_unknown_scheme_suggests(tool):
     assert r.returncode != 0 and "did you mean yescrypt" in r.text, r.text
 
 
+def test_hash_dovecot_digest_md5_needs_the_user(tool):
+    r = run(tool, "hash", "--scheme", "dovecot:DIGEST-MD5", "--password-stdin", stdin=PASSWORD + "\n")
+    assert r.returncode == 64 and "--user" in r.text and r.stdout == b"", r.text
+    ok = run(tool, "hash", "--scheme", "dovecot:digest-md5", "--user", "alice@example.org", "--password-stdin",
+             stdin="secret\n")
+    # doveadm pw -s DIGEST-MD5 -u alice@example.org -p secret
+    assert ok.returncode == 0 and ok.stdout.decode() == "{DIGEST-MD5}543e1aec5d3614f03141652d6ada51b2\n", ok.text
+
+
+def test_hash_dovecot_unknown_scheme_and_encoding(tool):
+    r = run(tool, "hash", "--scheme", "dovecot:SSHA3", "--password-stdin", stdin="x\n")
+    assert r.returncode == 64 and "did you mean dovecot:SSHA" in r.text and "ARGON2ID" in r.text, r.text
+    r = run(tool, "hash", "--scheme", "dovecot:SSHA.ROT13", "--password-stdin", stdin="x\n")
+    assert r.returncode == 64 and "unknown scheme" in r.text, r.text
+
+
+def test_hash_weak_dovecot_scheme_warns_and_module_refuses_it_by_default(tool, db, our_module, pam_service_factory):
+    r = run(tool, "hash", "--scheme", "dovecot:SMD5", "--password-stdin", stdin=PASSWORD + "\n", secrets=(PASSWORD,))
+    assert r.returncode == 0 and "warning: SMD5 is a weak scheme" in r.stderr.decode(), r.text
+    db.add_user("gina", r.stdout.decode().strip())
+    strict = pam_service_factory(our_module, f"auth required {{module}} {db.pam_args(crypt='dovecot')}")
+    assert ph.run_pamtester(strict, "gina", [PASSWORD]).code == 3  # PAM_SERVICE_ERR
+    lenient = pam_service_factory(our_module, f"auth required {{module}} {db.pam_args(crypt='dovecot', allow_weak_schemes=1)}")
+    assert ph.run_pamtester(lenient, "gina", [PASSWORD]).code == 0
+
+
 def test_auth_right_and_wrong(tool, db, our_module, pam_service_factory):
     made = run(tool, "hash", "--password-stdin", stdin=PASSWORD + "\n")
     stored = made.stdout.decode().strip()

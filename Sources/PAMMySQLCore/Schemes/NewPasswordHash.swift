@@ -19,6 +19,10 @@ public enum CryptMethod: String, CaseIterable, Sendable {
 /// Why a new stored value could not be made: PAM_AUTHTOK_ERR, nothing written.
 public struct NewPasswordHashError: Error, Equatable, Sendable {
     public let reason: String
+
+    static let noRandomBytes = NewPasswordHashError(reason: "the kernel gave no random bytes for the salt")
+    static let libcryptoFailed = NewPasswordHashError(reason: "libcrypto failed")
+    static let containsNUL = NewPasswordHashError(reason: "the new password contains a NUL byte")
 }
 
 /// Makes the value `pam_sm_chauthtok` stores for a new password, for each crypt mode.
@@ -37,7 +41,7 @@ public enum NewPasswordHash {
             return .failure(NewPasswordHashError(reason: "the new password is longer than \(maximumPasswordLength) bytes"))
         }
         func digest(_ algorithm: DigestAlgorithm) -> Result<SecretBytes, NewPasswordHashError> {
-            guard let value = algorithm.digest(password) else { return .failure(.init(reason: "libcrypto failed")) }
+            guard let value = algorithm.digest(password) else { return .failure(.libcryptoFailed) }
             return .success(Hex.encode(value, case: .lower))
         }
         switch mode {
@@ -45,15 +49,11 @@ public enum NewPasswordHash {
             return .success(password.slice(0..<password.count))
         case .crypt:
             let method = cryptMethod ?? (md5 ? .md5 : .des)
-            guard !password.containsNUL else { return .failure(.init(reason: "the new password contains a NUL byte")) }
-            guard let salt = CryptFunction.generateSalt(prefix: method.gensalt.prefix, count: method.gensalt.count),
-                let hash = CryptFunction.hash(password: password, setting: SecretBytes(Array(salt.utf8)))
-            else { return .failure(.init(reason: "libxcrypt could not make a \(method.rawValue) hash")) }
-            return .success(hash)
+            return cryptHash(password: password, prefix: method.gensalt.prefix, cost: method.gensalt.count)
         case .mysql:
             if useMySQL323 { return .success(MySQLPasswordScheme.legacyMySQL323(password)) }
             guard let inner = DigestAlgorithm.sha1.digest(password), let outer = DigestAlgorithm.sha1.digest(inner) else {
-                return .failure(.init(reason: "libcrypto failed"))
+                return .failure(.libcryptoFailed)
             }
             return .success(SecretBytes(Array("*".utf8)).appending(Hex.encode(outer, case: .upper)))
         case .md5: return digest(.md5)
@@ -62,44 +62,49 @@ public enum NewPasswordHash {
         case .sha512: return digest(.sha512)
         case .drupal7:
             // Drupal 7's own default: SHA-512, 2^15 iterations ('D'), 8 salt characters.
-            guard let salt = SecureRandom.string(8, alphabet: itoa64) else { return .failure(.init(reason: "no random bytes")) }
+            guard let salt = SecureRandom.string(8, alphabet: itoa64) else { return .failure(.noRandomBytes) }
             return DrupalScheme.hash(password: password, setting: SecretBytes(Array("$S$D".utf8) + salt))
-                .map { .success($0) } ?? .failure(.init(reason: "libcrypto failed"))
+                .map { .success($0) } ?? .failure(.libcryptoFailed)
         case .joomla15:
             // 32 alphanumeric characters: no `:`, quote or backslash in the salt.
-            guard let salt = SecureRandom.string(32, alphabet: alphanumeric) else { return .failure(.init(reason: "no random bytes")) }
+            guard let salt = SecureRandom.string(32, alphabet: alphanumeric) else { return .failure(.noRandomBytes) }
             let saltBytes = SecretBytes(salt)
-            guard let hash = DigestAlgorithm.md5.digest(password, saltBytes) else { return .failure(.init(reason: "libcrypto failed")) }
+            guard let hash = DigestAlgorithm.md5.digest(password, saltBytes) else { return .failure(.libcryptoFailed) }
             return .success(Hex.encode(hash, case: .lower).appending(SecretBytes(Array(":".utf8))).appending(saltBytes))
         case .dovecot:
             return dovecotHash(password: password, cryptMethod: cryptMethod ?? .sha512)
         case .ssha:
             // 8 bytes of salt: pam_mysql 0.8.2 itself overflowed on salts over 10 bytes, so a
             // site that goes back to it can still read these.
-            guard let salt = SecureRandom.bytes(8) else { return .failure(.init(reason: "no random bytes")) }
+            guard let salt = SecureRandom.bytes(8) else { return .failure(.noRandomBytes) }
             let saltBytes = SecretBytes(salt)
-            guard let hash = DigestAlgorithm.sha1.digest(password, saltBytes) else { return .failure(.init(reason: "libcrypto failed")) }
+            guard let hash = DigestAlgorithm.sha1.digest(password, saltBytes) else { return .failure(.libcryptoFailed) }
             return .success(Base64.encode(hash.appending(saltBytes)))
         }
+    }
+
+    /// crypt(3) with a fresh libxcrypt salt for `prefix` ("" is DES) at `cost` (0: libxcrypt's).
+    static func cryptHash(password: SecretBytes, prefix: String, cost: UInt) -> Result<SecretBytes, NewPasswordHashError> {
+        guard !password.containsNUL else { return .failure(.containsNUL) }
+        guard let salt = CryptFunction.generateSalt(prefix: prefix, count: cost),
+            let hash = CryptFunction.hash(password: password, setting: SecretBytes(Array(salt.utf8)))
+        else { return .failure(.init(reason: "libxcrypt could not make a \(prefix.isEmpty ? "DES" : prefix) hash")) }
+        return .success(hash)
     }
 
     /// crypt=dovecot stores crypt(3) under the prefix Dovecot reads it with, SHA512-CRYPT unless
     /// `crypt_method` says otherwise. The weak methods (md5, des) are refused: the value would be
     /// refused again at the next login unless `allow_weak_schemes` is set.
     static func dovecotHash(password: SecretBytes, cryptMethod: CryptMethod) -> Result<SecretBytes, NewPasswordHashError> {
-        let prefix: String
+        let scheme: String
         switch cryptMethod {
-        case .yescrypt: prefix = "{CRYPT}"
-        case .sha512: prefix = "{SHA512-CRYPT}"
-        case .sha256: prefix = "{SHA256-CRYPT}"
-        case .bcrypt: prefix = "{BLF-CRYPT}"
+        case .yescrypt: scheme = "CRYPT"
+        case .sha512: scheme = "SHA512-CRYPT"
+        case .sha256: scheme = "SHA256-CRYPT"
+        case .bcrypt: scheme = "BLF-CRYPT"
         case .md5, .des:
             return .failure(.init(reason: "crypt_method \(cryptMethod.rawValue) is a weak Dovecot scheme; choose yescrypt, sha512, sha256 or bcrypt"))
         }
-        guard !password.containsNUL else { return .failure(.init(reason: "the new password contains a NUL byte")) }
-        guard let salt = CryptFunction.generateSalt(prefix: cryptMethod.gensalt.prefix, count: cryptMethod.gensalt.count),
-            let hash = CryptFunction.hash(password: password, setting: SecretBytes(Array(salt.utf8)))
-        else { return .failure(.init(reason: "libxcrypt could not make a \(cryptMethod.rawValue) hash")) }
-        return .success(SecretBytes(Array(prefix.utf8)).appending(hash))
+        return DovecotNewValue.make(scheme: scheme, password: password, userName: [])
     }
 }

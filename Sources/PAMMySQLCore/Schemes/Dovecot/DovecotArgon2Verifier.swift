@@ -5,6 +5,15 @@ internal import CSodium
 /// variant). The cost parameters are read and capped first: libsodium would allocate whatever
 /// `m=` asks for.
 struct DovecotArgon2Verifier: DovecotVerifier {
+    /// The variant a new value is written in; verification accepts either.
+    enum Variant: Sendable {
+        case argon2i, argon2id
+    }
+
+    let newValueVariant: Variant
+
+    init(_ newValueVariant: Variant) { self.newValueVariant = newValueVariant }
+
     func verify(password: SecretBytes, raw: SecretBytes, context: VerificationContext) -> VerificationResult {
         if let defect = Self.costDefect(raw) { return .malformed(defect) }
         let capacity = Int(crypto_pwhash_STRBYTES)
@@ -50,5 +59,30 @@ struct DovecotArgon2Verifier: DovecotVerifier {
             }
         }
         return nil
+    }
+}
+
+/// libsodium's `crypto_pwhash_str_alg` with the costs Dovecot 2.3 writes (libsodium's
+/// "interactive" levels): argon2i 32 MiB and 4 passes, argon2id 64 MiB and 3 passes.
+extension DovecotArgon2Verifier: DovecotGenerator {
+    func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
+        guard !password.containsNUL else { return .failure(.containsNUL) }
+        guard sodium_init() >= 0 else { return .failure(.init(reason: "libsodium failed to initialise")) }
+        let (algorithm, passes, memory): (Int32, UInt64, Int) =
+            switch newValueVariant {
+            case .argon2i: (crypto_pwhash_ALG_ARGON2I13, 4, 32 << 20)
+            case .argon2id: (crypto_pwhash_ALG_ARGON2ID13, 3, 64 << 20)
+            }
+        let output = SecretBytes(zeroedCount: Int(crypto_pwhash_STRBYTES))
+        let result = output.withUnsafeMutableBytes { out in
+            password.withCString { pass in
+                crypto_pwhash_str_alg(
+                    out.baseAddress!.assumingMemoryBound(to: CChar.self), pass, UInt64(password.count), passes, memory, algorithm)
+            }
+        }
+        guard result == 0, let end = output.firstIndex(of: 0) else {
+            return .failure(.init(reason: "libsodium could not make an Argon2 hash (out of memory?)"))
+        }
+        return .success(output.slice(0..<end))
     }
 }

@@ -12,3 +12,10 @@ struct DovecotBlowfishCryptVerifier: DovecotVerifier {
         return cryptCompare(password: password, stored: raw)
     }
 }
+
+/// `$2y$`, the variant Dovecot writes, at cost 10 (doveadm's default is 5).
+extension DovecotBlowfishCryptVerifier: DovecotGenerator {
+    func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
+        NewPasswordHash.cryptHash(password: password, prefix: "$2y$", cost: CryptMethod.bcrypt.gensalt.count)
+    }
+}

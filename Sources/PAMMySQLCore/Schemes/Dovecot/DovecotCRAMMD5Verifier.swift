@@ -41,3 +41,9 @@ struct DovecotCRAMMD5Verifier: DovecotVerifier {
         return out
     }
 }
+
+extension DovecotCRAMMD5Verifier: DovecotGenerator {
+    func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
+        Self.context(of: password).map { .success($0) } ?? .failure(.libcryptoFailed)
+    }
+}

@@ -4,6 +4,12 @@
 /// "match" it), and without `allow_weak_schemes` DES and `$1$` values are refused, as in
 /// Dovecot 2.4.
 struct DovecotCryptVerifier: DovecotVerifier {
+    /// What a new value of this name is: `{CRYPT}` writes yescrypt, libxcrypt's and Debian's
+    /// default (doveadm writes bcrypt cost 5); the others write their own method.
+    let newValueMethod: CryptMethod
+
+    init(_ newValueMethod: CryptMethod) { self.newValueMethod = newValueMethod }
+
     func verify(password: SecretBytes, raw: SecretBytes, context: VerificationContext) -> VerificationResult {
         if raw.count > 4, raw.hasPrefix("$2"), raw[safe: 3] == UInt8(ascii: "$") {
             return DovecotBlowfishCryptVerifier().verify(password: password, raw: raw, context: context)
@@ -32,5 +38,11 @@ func cryptCompare(password: SecretBytes, stored: SecretBytes) -> VerificationRes
 enum DovecotWeakScheme {
     static func refusal(_ name: String) -> String {
         "weak password scheme \(name) refused (set allow_weak_schemes to accept it, as Dovecot's auth_allow_weak_schemes does)"
+    }
+}
+
+extension DovecotCryptVerifier: DovecotGenerator {
+    func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
+        NewPasswordHash.cryptHash(password: password, prefix: newValueMethod.gensalt.prefix, cost: newValueMethod.gensalt.count)
     }
 }

@@ -24,3 +24,9 @@ struct DovecotDigestVerifier: DovecotVerifier {
         compareGenerated(algorithm.digest(password), with: raw, scheme: "\(algorithm)")
     }
 }
+
+extension DovecotDigestVerifier: DovecotGenerator {
+    func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
+        algorithm.digest(password).map { .success($0) } ?? .failure(.libcryptoFailed)
+    }
+}

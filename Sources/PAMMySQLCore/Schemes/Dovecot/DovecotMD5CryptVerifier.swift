@@ -6,3 +6,9 @@ struct DovecotMD5CryptVerifier: DovecotVerifier {
         return cryptCompare(password: password, stored: raw)
     }
 }
+
+extension DovecotMD5CryptVerifier: DovecotGenerator {
+    func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
+        NewPasswordHash.cryptHash(password: password, prefix: "$1$", cost: 0)
+    }
+}

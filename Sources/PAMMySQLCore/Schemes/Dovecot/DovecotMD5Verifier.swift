@@ -9,6 +9,13 @@ struct DovecotMD5Verifier: DovecotVerifier {
         guard let plainMD5 = DovecotSchemes.named("PLAIN-MD5"),
             case .success(let digest) = DovecotStoredValue.decode(raw, scheme: plainMD5, explicit: nil)
         else { return .malformed("{MD5} value is neither MD5-crypt nor a hex or base64 MD5 digest") }
-        return plainMD5.verifier.verify(password: password, raw: digest, context: context)
+        return plainMD5.rule.verify(password: password, raw: digest, context: context)
+    }
+}
+
+/// `{MD5}` writes MD5-crypt, as Dovecot's `md5_generate` does.
+extension DovecotMD5Verifier: DovecotGenerator {
+    func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
+        DovecotMD5CryptVerifier().generate(password: password, userName: userName)
     }
 }

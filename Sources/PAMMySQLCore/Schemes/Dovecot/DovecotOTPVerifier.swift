@@ -4,6 +4,10 @@
 /// printed state case-insensitively (`otp_verify`). Algorithms: md4, md5, sha1. Dovecot removed
 /// the scheme after 2.4.4; Debian 12's 2.3.19.1 still lists and writes it.
 struct DovecotOTPVerifier: DovecotVerifier {
+    /// What Dovecot 2.3 writes: SHA-1, sequence 1,024, a 16-hex-digit random seed.
+    static let newAlgorithm = Algorithm.sha1
+    static let newSequence = 1024
+
     enum Algorithm: String, CaseIterable {
         case md4, md5, sha1
     }
@@ -100,5 +104,18 @@ struct DovecotOTPVerifier: DovecotVerifier {
             state = next
         }
         return state
+    }
+}
+
+extension DovecotOTPVerifier: DovecotGenerator {
+    func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
+        guard let random = SecureRandom.bytes(8) else { return .failure(.noRandomBytes) }
+        let seed = Hex.encode(SecretBytes(random), case: .lower).withUnsafeBytes { Array($0) }
+        guard let hash = Self.hash(Self.newAlgorithm, seed: seed, password: password, steps: Self.newSequence) else {
+            return .failure(.libcryptoFailed)
+        }
+        return .success(
+            SecretBytes(Array("\(Self.newAlgorithm.rawValue) \(Self.newSequence) ".utf8) + seed + [0x20])
+                .appending(Hex.encode(hash, case: .lower)))
     }
 }

@@ -1,6 +1,10 @@
 /// `{PBKDF2}$1$<salt>$<rounds>$<40 hex>`: PBKDF2-HMAC-SHA1 with a 20-byte key, the salt being
 /// the salt *text* as written (Dovecot's `pbkdf2_verify`). Rounds above our cap are refused.
 struct DovecotPBKDF2Verifier: DovecotVerifier {
+    /// What Dovecot writes: 5,000 rounds, 16 salt characters.
+    static let newRounds = 5000
+    static let newSaltLength = 16
+
     func verify(password: SecretBytes, raw: SecretBytes, context: VerificationContext) -> VerificationResult {
         guard raw.hasPrefix("$1$") else { return .malformed("PBKDF2 value does not start with $1$") }
         let fields = DovecotFields.split(raw.slice(3..<raw.count), separator: UInt8(ascii: "$"))
@@ -12,5 +16,16 @@ struct DovecotPBKDF2Verifier: DovecotVerifier {
         }
         let derived = PBKDF2.derive(password: password, salt: fields[0], iterations: rounds, length: 20, algorithm: .sha1)
         return compareGenerated(derived, with: expected, scheme: "PBKDF2")
+    }
+}
+
+extension DovecotPBKDF2Verifier: DovecotGenerator {
+    private static let saltAlphabet = Array("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+
+    func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
+        guard let salt = SecureRandom.string(Self.newSaltLength, alphabet: Self.saltAlphabet) else { return .failure(.noRandomBytes) }
+        guard let derived = PBKDF2.derive(password: password, salt: SecretBytes(salt), iterations: Self.newRounds, length: 20, algorithm: .sha1)
+        else { return .failure(.libcryptoFailed) }
+        return .success(SecretBytes(Array("$1$".utf8) + salt + Array("$\(Self.newRounds)$".utf8)).appending(Hex.encode(derived, case: .lower)))
     }
 }

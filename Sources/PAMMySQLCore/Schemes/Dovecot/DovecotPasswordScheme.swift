@@ -17,6 +17,6 @@ struct DovecotPasswordScheme: PasswordScheme {
         if value.scheme.isWeak, !context.allowWeakSchemes {
             return .malformed(DovecotWeakScheme.refusal(value.scheme.name))
         }
-        return value.scheme.verifier.verify(password: password, raw: value.raw, context: context)
+        return value.scheme.rule.verify(password: password, raw: value.raw, context: context)
     }
 }

@@ -18,3 +18,11 @@ struct DovecotPlainTruncVerifier: DovecotVerifier {
         return password.constantTimeEquals(stored) ? .match : .mismatch
     }
 }
+
+/// Writes `<length>-<password>`. Unlike `doveadm pw`, which writes the bare password that
+/// Dovecot's own `plain_trunc_verify` then refuses ("missing length: prefix").
+extension DovecotPlainTruncVerifier: DovecotGenerator {
+    func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
+        .success(SecretBytes(Array("\(password.count)-".utf8)).appending(password))
+    }
+}

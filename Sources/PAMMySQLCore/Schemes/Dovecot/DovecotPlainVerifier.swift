@@ -6,3 +6,9 @@ struct DovecotPlainVerifier: DovecotVerifier {
         password.constantTimeEquals(raw) ? .match : .mismatch
     }
 }
+
+extension DovecotPlainVerifier: DovecotGenerator {
+    func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
+        .success(password.slice(0..<password.count))
+    }
+}

@@ -3,6 +3,10 @@
 /// H(HMAC(Hi(password, salt, iterations), "Client Key")) equals StoredKey (Dovecot's
 /// `scram_verify`). Iterations below 4,096 are invalid in Dovecot; above our cap, refused.
 struct DovecotSCRAMVerifier: DovecotVerifier {
+    /// What Dovecot writes: 4,096 iterations (its minimum), 16 bytes of salt.
+    static let newIterations = 4096
+    static let newSaltLength = 16
+
     let algorithm: DigestAlgorithm
 
     init(_ algorithm: DigestAlgorithm) { self.algorithm = algorithm }
@@ -27,6 +31,26 @@ struct DovecotSCRAMVerifier: DovecotVerifier {
             let clientKey = HMAC.authenticate(key: salted, message: SecretBytes(Array("Client Key".utf8)), algorithm: algorithm)
         else { return .malformed("libcrypto failed to compute SCRAM keys") }
         return compareGenerated(algorithm.digest(clientKey), with: storedKey, scheme: "SCRAM")
+    }
+}
+
+/// The four fields from a fresh salt: StoredKey = H(HMAC(SaltedPassword, "Client Key")),
+/// ServerKey = HMAC(SaltedPassword, "Server Key") (RFC 5802 section 3).
+extension DovecotSCRAMVerifier: DovecotGenerator {
+    func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
+        guard let random = SecureRandom.bytes(Self.newSaltLength) else { return .failure(.noRandomBytes) }
+        let salt = SecretBytes(random)
+        guard
+            let salted = PBKDF2.derive(
+                password: password, salt: salt, iterations: Self.newIterations, length: algorithm.length, algorithm: algorithm),
+            let clientKey = HMAC.authenticate(key: salted, message: SecretBytes(Array("Client Key".utf8)), algorithm: algorithm),
+            let storedKey = algorithm.digest(clientKey),
+            let serverKey = HMAC.authenticate(key: salted, message: SecretBytes(Array("Server Key".utf8)), algorithm: algorithm)
+        else { return .failure(.libcryptoFailed) }
+        let comma = SecretBytes(Array(",".utf8))
+        return .success(
+            SecretBytes(Array("\(Self.newIterations),".utf8)).appending(Base64.encode(salt)).appending(comma)
+                .appending(Base64.encode(storedKey)).appending(comma).appending(Base64.encode(serverKey)))
     }
 }
 

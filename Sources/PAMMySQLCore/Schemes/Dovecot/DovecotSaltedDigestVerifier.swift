@@ -13,3 +13,15 @@ struct DovecotSaltedDigestVerifier: DovecotVerifier {
         return compareGenerated(algorithm.digest(password, salt), with: raw.slice(0..<length), scheme: "\(algorithm)")
     }
 }
+
+/// Eight random bytes of salt (Dovecot writes four; every reader takes what follows the digest).
+extension DovecotSaltedDigestVerifier: DovecotGenerator {
+    static let newSaltLength = 8
+
+    func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
+        guard let random = SecureRandom.bytes(Self.newSaltLength) else { return .failure(.noRandomBytes) }
+        let salt = SecretBytes(random)
+        guard let digest = algorithm.digest(password, salt) else { return .failure(.libcryptoFailed) }
+        return .success(digest.appending(salt))
+    }
+}

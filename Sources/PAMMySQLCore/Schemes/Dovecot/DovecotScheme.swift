@@ -10,21 +10,31 @@ protocol DovecotVerifier: Sendable {
     func verify(password: SecretBytes, raw: SecretBytes, context: VerificationContext) -> VerificationResult
 }
 
+/// How one scheme family makes a new value (Dovecot's `generate` callback): the raw bytes,
+/// before the `{SCHEME}` prefix and the hex or base64 encoding, with fresh random salts.
+/// Each verifier's file holds its generator, so the two cannot drift apart.
+protocol DovecotGenerator: Sendable {
+    func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError>
+}
+
+/// A scheme's two rules: every scheme we verify, we can also write.
+typealias DovecotRule = DovecotVerifier & DovecotGenerator
+
 /// One of Dovecot's schemes as a plain record, like Dovecot's `struct password_scheme`: name,
-/// default encoding, raw length (0 when it varies), the "weak" flag of Dovecot 2.4 and the rule.
+/// default encoding, raw length (0 when it varies), the "weak" flag of Dovecot 2.4 and the rules.
 struct DovecotScheme: Sendable {
     let name: String
     let defaultEncoding: DovecotEncoding
     let rawLength: Int
     let isWeak: Bool
-    let verifier: any DovecotVerifier
+    let rule: any DovecotRule
 
-    init(_ name: String, _ defaultEncoding: DovecotEncoding, rawLength: Int = 0, weak: Bool = false, _ verifier: any DovecotVerifier) {
+    init(_ name: String, _ defaultEncoding: DovecotEncoding, rawLength: Int = 0, weak: Bool = false, _ rule: any DovecotRule) {
         self.name = name
         self.defaultEncoding = defaultEncoding
         self.rawLength = rawLength
         self.isWeak = weak
-        self.verifier = verifier
+        self.rule = rule
     }
 }
 
