@@ -33,6 +33,9 @@ mkdir -p build/deb/debian
 printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$PKG" "$PKG" > build/deb/debian/control
 DEPENDS=$(cd build/deb && dpkg-shlibdeps -O "$PKG/lib/$MA/security/pam_mysql.so" "$PKG/usr/bin/pam-mysql" 2>/dev/null \
     | sed -n 's/^shlibs:Depends=//p')
+# libsodium is opened with dlopen on first Argon2 use (Sources/PAMMySQLCore/Support/Sodium.swift),
+# so dpkg-shlibdeps cannot see it: declare it, with the soname's package.
+DEPENDS="$DEPENDS, libsodium23 (>= 1.0.18)"
 SIZE=$(du -sk --exclude=DEBIAN "$ROOT" | cut -f1)
 cat > "$ROOT/DEBIAN/control" <<CONTROL
 Package: $PKG

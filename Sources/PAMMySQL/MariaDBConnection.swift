@@ -60,7 +60,7 @@ package struct ConnectionIdentity {
 
     /// For log lines: the server list, never with credentials.
     package var serversDescription: String {
-        servers.count == 1 ? servers[0].description : servers.map(\.description).joined(separator: ", ")
+        servers.count == 1 ? servers[0].description : servers.map { $0.description }.joined(separator: ", ")
     }
 
     func matches(_ other: ConnectionIdentity) -> Bool {

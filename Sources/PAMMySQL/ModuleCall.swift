@@ -22,6 +22,9 @@ enum PAMCall: Int32 {
     }
 }
 
+/// A step-by-step trace sink whose message is only built when tracing is on.
+typealias Trace = (@autoclosure () -> String) -> Void
+
 /// Everything one PAM call works with: the handle, its context, the flags and the user.
 struct ModuleCall {
     let pam: PAMHandle
@@ -35,9 +38,11 @@ struct ModuleCall {
         pam.log(priority, message)
     }
 
-    /// Step-by-step tracing, only with `verbose`/`debug`. Never given a secret.
-    func trace(_ message: String) {
-        if options.verbose { pam.log(.debug, message) }
+    /// Step-by-step tracing, only with `verbose`/`debug`. Never given a secret. The message is
+    /// built only when it is logged: escaping the SQL text for a trace nobody reads cost more
+    /// per login than the rest of the module's own work.
+    func trace(_ message: @autoclosure () -> String) {
+        if options.verbose { pam.log(.debug, message()) }
     }
 
     var userForLog: String { LogText.escaped(bytes: user, limit: 64) }

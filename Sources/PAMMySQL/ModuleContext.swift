@@ -49,7 +49,7 @@ final class ModuleContext {
     /// tells whether it may have gone stale since it was last used. With a `host` list, an open
     /// connection to a later server is given up once an earlier one is due to be tried again.
     private func acquire(
-        trace: (String) -> Void, log: LogSink, fresh: Bool = false
+        trace: Trace, log: LogSink, fresh: Bool = false
     ) -> Result<(connection: MariaDBConnection, reused: Bool), DatabaseError> {
         let identity = ConnectionIdentity(options)
         if let current = connection {
@@ -91,7 +91,7 @@ final class ModuleContext {
     /// `failover_retry` seconds go last (all are tried when all failed). One server: exactly
     /// the single-server behaviour (its error is returned as it is, nothing remembered).
     private func openFirstAnswering(
-        _ identity: ConnectionIdentity, trace: (String) -> Void, log: LogSink
+        _ identity: ConnectionIdentity, trace: Trace, log: LogSink
     ) -> Result<MariaDBConnection, DatabaseError> {
         let servers = identity.servers
         if servers.count == 1 {
@@ -109,7 +109,7 @@ final class ModuleContext {
             case .success(let opened):
                 ConnectionPool.shared.noteSuccess(of: server)
                 if index > 0 {
-                    let before = servers[..<index].map(\.description).joined(separator: ", ")
+                    let before = servers[..<index].map { $0.description }.joined(separator: ", ")
                     log(.warning, "using server \(index + 1) of \(servers.count) (\(server.description)): \(before) failed to connect (skipped for \(options.failoverRetry) s after a failure)")
                 }
                 return .success(opened)
@@ -132,7 +132,7 @@ final class ModuleContext {
     /// sent once more; a fresh one is never retried, so an unreachable server is reported
     /// after one connect timeout.
     func execute(
-        _ sql: String, parameters: [SecretBytes], trace: (String) -> Void, log: LogSink = { _, _ in }
+        _ sql: String, parameters: [SecretBytes], trace: Trace, log: LogSink = { _, _ in }
     ) -> Result<StatementResult, DatabaseError> {
         for attempt in 0..<2 {
             let acquired: (connection: MariaDBConnection, reused: Bool)
@@ -155,7 +155,7 @@ final class ModuleContext {
 
     /// Makes sure the server answers (chauthtok's preliminary check): a reused connection is
     /// pinged, since nothing else would be sent on it.
-    func connect(trace: (String) -> Void, log: LogSink = { _, _ in }) -> Result<Void, DatabaseError> {
+    func connect(trace: Trace, log: LogSink = { _, _ in }) -> Result<Void, DatabaseError> {
         // At most two rounds: a stale reused connection is dropped, and the second round opens
         // a fresh one (which needs no ping: connecting just talked to the server).
         for attempt in 0..<2 {

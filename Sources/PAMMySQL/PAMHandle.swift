@@ -57,7 +57,7 @@ struct PAMHandle {
     func promptHidden(_ text: String) -> Result<SecretBytes?, PromptFailure> {
         var response: UnsafeMutablePointer<CChar>? = nil
         let status = text.withCString { prompt in
-            withVaList([prompt]) { pam_vprompt(raw, PAM_PROMPT_ECHO_OFF, &response, "%s", $0) }
+            pam_mysql_prompt_text(raw, PAM_PROMPT_ECHO_OFF, &response, prompt)
         }
         defer {
             if let response {
@@ -72,7 +72,7 @@ struct PAMHandle {
     /// Logs through `pam_syslog`, which adds `pam_mysql(service:function):` and uses authpriv.
     func log(_ priority: LogPriority, _ message: String) {
         message.withCString { text in
-            withVaList([text]) { pam_vsyslog(raw, priority.rawValue, "%s", $0) }
+            pam_mysql_syslog_text(raw, priority.rawValue, text)
         }
     }
 

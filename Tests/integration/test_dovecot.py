@@ -237,6 +237,18 @@ def _assert_both_verify(values: dict[str, str], db, dovecot, dovecot_service) ->
     print("\n".join(report))
 
 
+def test_libsodium_is_loaded_only_by_a_process_that_meets_an_argon2_value(db, dovecot_service):
+    # The module opens libsodium on first use instead of linking it (a cheaper dlopen for
+    # everyone else); the dynamic loader's own trace shows which process loads it.
+    db.add_user("argon@example.com", generate("ARGON2ID", "argon@example.com"))
+    db.add_user("sha@example.com", generate("SHA512-CRYPT", "sha@example.com"))
+    service = dovecot_service()
+    for user, loads in (("sha@example.com", False), ("argon@example.com", True)):
+        r = run_pamtester(service, user, [PASSWORD], env={"LD_DEBUG": "libs"})
+        assert r.code == PAM_SUCCESS, r.describe()
+        assert ("libsodium.so.23" in r.stderr) == loads, f"{user}: {r.stderr[-3000:]}"
+
+
 def test_weak_schemes_are_refused_by_default_with_a_clear_log_line(db, dovecot_service):
     values = stored_values()
     for scheme, stored in values.items():

@@ -7,14 +7,14 @@ public enum ModuleArgumentParser {
         for argument in arguments {
             // The name runs to the first `=`; without one the value is empty (a bare flag).
             let equals = argument.firstIndex(of: UInt8(ascii: "="))
-            let nameBytes = argument.slice(0..<(equals ?? argument.count))
-            let value = equals.map { argument.slice(($0 + 1)..<argument.count) } ?? SecretBytes([])
-            let name = nameBytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+            let nameEnd = equals ?? argument.count
+            let name = argument.withUnsafeBytes { String(decoding: $0[..<nameEnd], as: UTF8.self) }
             guard let spec = OptionTable.argument(named: name) else {
                 // pam_mysql said this only when verbose was already on; a typo deserves an error.
-                log(.err, "unknown option: \(nameBytes.withUnsafeBytes { LogText.optionName(bytes: $0) })")
+                log(.err, "unknown option: \(argument.withUnsafeBytes { LogText.optionName(bytes: UnsafeRawBufferPointer(rebasing: $0[..<nameEnd])) })")
                 continue
             }
+            let value = equals.map { argument.slice(($0 + 1)..<argument.count) } ?? SecretBytes([])
             try spec.apply(value, to: &options, origin: "argument \(name)")
             if options.verbose { log(.info, spec.traceLine(name: name, value: value)) }
         }

@@ -1,11 +1,15 @@
 /// The one declarative table of options: the argument name, the config-file key, the type,
 /// and whether the value is a secret (never echoed, even with `verbose`).
+///
+/// Each field is set by a small non-capturing closure rather than a key path: a key path is
+/// instantiated by the Swift runtime at first use (demangling its generic arguments), which
+/// cost 0.7 M instructions in every process that authenticates once (`pamtester`, `su`).
 public struct OptionSpec: Sendable {
     public enum Kind: Sendable {
-        case text(WritableKeyPath<ModuleOptions, String?> & Sendable)
-        case secret(WritableKeyPath<ModuleOptions, SecretBytes?> & Sendable)
-        case flag(WritableKeyPath<ModuleOptions, Bool> & Sendable)
-        case seconds(WritableKeyPath<ModuleOptions, UInt32> & Sendable)
+        case text(@Sendable (inout ModuleOptions, String) -> Void)
+        case secret(@Sendable (inout ModuleOptions, SecretBytes) -> Void)
+        case flag(@Sendable (inout ModuleOptions, Bool) -> Void)
+        case seconds(@Sendable (inout ModuleOptions, UInt32) -> Void)
         case crypt
         case cryptMethod
         case dovecotScheme
@@ -27,51 +31,51 @@ public struct OptionSpec: Sendable {
 
 public enum OptionTable {
     public static let all: [OptionSpec] = [
-        OptionSpec(argumentName: "host", configKey: "users.host", kind: .text(\.host)),
-        OptionSpec(argumentName: "user", configKey: "users.db_user", kind: .text(\.user)),
-        OptionSpec(argumentName: "passwd", configKey: "users.db_passwd", kind: .secret(\.passwd)),
-        OptionSpec(argumentName: "db", configKey: "users.database", kind: .text(\.db)),
-        OptionSpec(argumentName: "table", configKey: "users.table", kind: .text(\.table)),
-        OptionSpec(argumentName: "update_table", configKey: "users.update_table", kind: .text(\.updateTable)),
-        OptionSpec(argumentName: "usercolumn", configKey: "users.user_column", kind: .text(\.userColumn)),
-        OptionSpec(argumentName: "passwdcolumn", configKey: "users.password_column", kind: .text(\.passwdColumn)),
-        OptionSpec(argumentName: "statcolumn", configKey: "users.status_column", kind: .text(\.statColumn)),
+        OptionSpec(argumentName: "host", configKey: "users.host", kind: .text { $0.host = $1 }),
+        OptionSpec(argumentName: "user", configKey: "users.db_user", kind: .text { $0.user = $1 }),
+        OptionSpec(argumentName: "passwd", configKey: "users.db_passwd", kind: .secret { $0.passwd = $1 }),
+        OptionSpec(argumentName: "db", configKey: "users.database", kind: .text { $0.db = $1 }),
+        OptionSpec(argumentName: "table", configKey: "users.table", kind: .text { $0.table = $1 }),
+        OptionSpec(argumentName: "update_table", configKey: "users.update_table", kind: .text { $0.updateTable = $1 }),
+        OptionSpec(argumentName: "usercolumn", configKey: "users.user_column", kind: .text { $0.userColumn = $1 }),
+        OptionSpec(argumentName: "passwdcolumn", configKey: "users.password_column", kind: .text { $0.passwdColumn = $1 }),
+        OptionSpec(argumentName: "statcolumn", configKey: "users.status_column", kind: .text { $0.statColumn = $1 }),
         OptionSpec(argumentName: "crypt", configKey: "users.password_crypt", kind: .crypt),
-        OptionSpec(argumentName: "md5", configKey: "users.use_md5", kind: .flag(\.md5)),
+        OptionSpec(argumentName: "md5", configKey: "users.use_md5", kind: .flag { $0.md5 = $1 }),
         OptionSpec(argumentName: "crypt_method", configKey: "users.crypt_method", kind: .cryptMethod),
-        OptionSpec(argumentName: "use_323_passwd", configKey: "users.use_323_password", kind: .flag(\.use323Passwd)),
-        OptionSpec(argumentName: "where", configKey: "users.where_clause", kind: .text(\.whereClause)),
-        OptionSpec(argumentName: "sqllog", configKey: "log.enabled", kind: .flag(\.sqlLog)),
-        OptionSpec(argumentName: "logtable", configKey: "log.table", kind: .text(\.logTable)),
-        OptionSpec(argumentName: "logmsgcolumn", configKey: "log.message_column", kind: .text(\.logMessageColumn)),
-        OptionSpec(argumentName: "logusercolumn", configKey: "log.user_column", kind: .text(\.logUserColumn)),
-        OptionSpec(argumentName: "logpidcolumn", configKey: "log.pid_column", kind: .text(\.logPIDColumn)),
-        OptionSpec(argumentName: "loghostcolumn", configKey: "log.host_column", kind: .text(\.logHostColumn)),
-        OptionSpec(argumentName: "logrhostcolumn", configKey: "log.rhost_column", kind: .text(\.logRHostColumn)),
-        OptionSpec(argumentName: "logtimecolumn", configKey: "log.time_column", kind: .text(\.logTimeColumn)),
-        OptionSpec(argumentName: "config_file", configKey: nil, kind: .text(\.configFile)),
-        OptionSpec(argumentName: "use_first_pass", configKey: nil, kind: .flag(\.useFirstPass)),
-        OptionSpec(argumentName: "try_first_pass", configKey: nil, kind: .flag(\.tryFirstPass)),
+        OptionSpec(argumentName: "use_323_passwd", configKey: "users.use_323_password", kind: .flag { $0.use323Passwd = $1 }),
+        OptionSpec(argumentName: "where", configKey: "users.where_clause", kind: .text { $0.whereClause = $1 }),
+        OptionSpec(argumentName: "sqllog", configKey: "log.enabled", kind: .flag { $0.sqlLog = $1 }),
+        OptionSpec(argumentName: "logtable", configKey: "log.table", kind: .text { $0.logTable = $1 }),
+        OptionSpec(argumentName: "logmsgcolumn", configKey: "log.message_column", kind: .text { $0.logMessageColumn = $1 }),
+        OptionSpec(argumentName: "logusercolumn", configKey: "log.user_column", kind: .text { $0.logUserColumn = $1 }),
+        OptionSpec(argumentName: "logpidcolumn", configKey: "log.pid_column", kind: .text { $0.logPIDColumn = $1 }),
+        OptionSpec(argumentName: "loghostcolumn", configKey: "log.host_column", kind: .text { $0.logHostColumn = $1 }),
+        OptionSpec(argumentName: "logrhostcolumn", configKey: "log.rhost_column", kind: .text { $0.logRHostColumn = $1 }),
+        OptionSpec(argumentName: "logtimecolumn", configKey: "log.time_column", kind: .text { $0.logTimeColumn = $1 }),
+        OptionSpec(argumentName: "config_file", configKey: nil, kind: .text { $0.configFile = $1 }),
+        OptionSpec(argumentName: "use_first_pass", configKey: nil, kind: .flag { $0.useFirstPass = $1 }),
+        OptionSpec(argumentName: "try_first_pass", configKey: nil, kind: .flag { $0.tryFirstPass = $1 }),
         OptionSpec(
             argumentName: "disconnect_every_op", configKey: "users.disconnect_every_operation",
-            kind: .flag(\.disconnectEveryOperation)),
-        OptionSpec(argumentName: "verbose", configKey: "verbose", kind: .flag(\.verbose)),
-        OptionSpec(argumentName: "debug", configKey: nil, kind: .flag(\.verbose)),
-        OptionSpec(argumentName: "nullok", configKey: "nullok", kind: .flag(\.nullOK)),
+            kind: .flag { $0.disconnectEveryOperation = $1 }),
+        OptionSpec(argumentName: "verbose", configKey: "verbose", kind: .flag { $0.verbose = $1 }),
+        OptionSpec(argumentName: "debug", configKey: nil, kind: .flag { $0.verbose = $1 }),
+        OptionSpec(argumentName: "nullok", configKey: "nullok", kind: .flag { $0.nullOK = $1 }),
         // New in this module.
-        OptionSpec(argumentName: "connect_timeout", configKey: "users.connect_timeout", kind: .seconds(\.connectTimeout)),
-        OptionSpec(argumentName: "read_timeout", configKey: "users.read_timeout", kind: .seconds(\.readTimeout)),
-        OptionSpec(argumentName: "write_timeout", configKey: "users.write_timeout", kind: .seconds(\.writeTimeout)),
+        OptionSpec(argumentName: "connect_timeout", configKey: "users.connect_timeout", kind: .seconds { $0.connectTimeout = $1 }),
+        OptionSpec(argumentName: "read_timeout", configKey: "users.read_timeout", kind: .seconds { $0.readTimeout = $1 }),
+        OptionSpec(argumentName: "write_timeout", configKey: "users.write_timeout", kind: .seconds { $0.writeTimeout = $1 }),
         OptionSpec(argumentName: "default_pass_scheme", configKey: "users.default_pass_scheme", kind: .dovecotScheme),
-        OptionSpec(argumentName: "allow_weak_schemes", configKey: "users.allow_weak_schemes", kind: .flag(\.allowWeakSchemes)),
+        OptionSpec(argumentName: "allow_weak_schemes", configKey: "users.allow_weak_schemes", kind: .flag { $0.allowWeakSchemes = $1 }),
         OptionSpec(argumentName: "query", configKey: "users.query", kind: .query),
-        OptionSpec(argumentName: "failover_retry", configKey: "users.failover_retry", kind: .seconds(\.failoverRetry)),
+        OptionSpec(argumentName: "failover_retry", configKey: "users.failover_retry", kind: .seconds { $0.failoverRetry = $1 }),
         OptionSpec(argumentName: "ssl_mode", configKey: "users.ssl_mode", kind: .sslMode),
-        OptionSpec(argumentName: "ssl_ca", configKey: "users.ssl_ca", kind: .text(\.sslCA)),
-        OptionSpec(argumentName: "ssl_capath", configKey: "users.ssl_capath", kind: .text(\.sslCAPath)),
-        OptionSpec(argumentName: "ssl_cert", configKey: "users.ssl_cert", kind: .text(\.sslCert)),
-        OptionSpec(argumentName: "ssl_key", configKey: "users.ssl_key", kind: .text(\.sslKey)),
-        OptionSpec(argumentName: "ssl_cipher", configKey: "users.ssl_cipher", kind: .text(\.sslCipher)),
+        OptionSpec(argumentName: "ssl_ca", configKey: "users.ssl_ca", kind: .text { $0.sslCA = $1 }),
+        OptionSpec(argumentName: "ssl_capath", configKey: "users.ssl_capath", kind: .text { $0.sslCAPath = $1 }),
+        OptionSpec(argumentName: "ssl_cert", configKey: "users.ssl_cert", kind: .text { $0.sslCert = $1 }),
+        OptionSpec(argumentName: "ssl_key", configKey: "users.ssl_key", kind: .text { $0.sslKey = $1 }),
+        OptionSpec(argumentName: "ssl_cipher", configKey: "users.ssl_cipher", kind: .text { $0.sslCipher = $1 }),
     ]
 
     public static func argument(named name: String) -> OptionSpec? {
@@ -91,38 +95,39 @@ public enum OptionTable {
 }
 
 extension OptionSpec {
-    /// Stores `value` into `options`. `origin` says where it came from, for error messages.
-    public func apply(_ value: SecretBytes, to options: inout ModuleOptions, origin: String) throws(OptionError) {
+    /// Stores `value` into `options`. `origin` says where it came from, for error messages (built
+    /// only for one: this runs for every argument of every PAM call).
+    public func apply(_ value: SecretBytes, to options: inout ModuleOptions, origin: @autoclosure () -> String) throws(OptionError) {
         let text = { value.withUnsafeBytes { String(decoding: $0, as: UTF8.self) } }
         switch kind {
-        case .text(let path): options[keyPath: path] = text()
-        case .secret(let path): options[keyPath: path] = value
-        case .flag(let path): options[keyPath: path] = OptionTable.isTrue(text())
+        case .text(let set): set(&options, text())
+        case .secret(let set): set(&options, value)
+        case .flag(let set): set(&options, OptionTable.isTrue(text()))
         case .crypt:
-            guard let mode = CryptMode(optionValue: text()) else { throw .invalidCrypt(origin: origin) }
+            guard let mode = CryptMode(optionValue: text()) else { throw .invalidCrypt(origin: origin()) }
             options.crypt = mode
         case .cryptMethod:
-            guard let method = CryptMethod(rawValue: asciiLowercased(text())) else { throw .invalidCryptMethod(origin: origin) }
+            guard let method = CryptMethod(rawValue: asciiLowercased(text())) else { throw .invalidCryptMethod(origin: origin()) }
             options.cryptMethod = method
         case .dovecotScheme:
             // Checked now, so a typo fails the line instead of every login; suffixes allowed.
             let name = text()
-            guard DovecotSchemes.isKnown(name) else { throw .invalidDefaultPassScheme(origin: origin) }
+            guard DovecotSchemes.isKnown(name) else { throw .invalidDefaultPassScheme(origin: origin()) }
             options.defaultPassScheme = name
         case .query:
             switch DovecotQuery.parse(text()) {
             case .success(let query): options.query = query
-            case .failure(let error): throw .invalidQuery(reason: error.reason, origin: origin)
+            case .failure(let error): throw .invalidQuery(reason: error.reason, origin: origin())
             }
         case .sslMode:
-            guard let mode = SSLMode(optionValue: text()) else { throw .invalidSSLMode(origin: origin) }
+            guard let mode = SSLMode(optionValue: text()) else { throw .invalidSSLMode(origin: origin()) }
             options.sslMode = mode
-        case .seconds(let path):
+        case .seconds(let set):
             let digits = text()
             guard !digits.isEmpty, digits.utf8.count <= 4, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
                 let seconds = UInt32(digits), (1...3600).contains(seconds)
-            else { throw .invalidTimeout(option: argumentName ?? configKey ?? "timeout", origin: origin) }
-            options[keyPath: path] = seconds
+            else { throw .invalidTimeout(option: argumentName ?? configKey ?? "timeout", origin: origin()) }
+            set(&options, seconds)
         }
     }
 

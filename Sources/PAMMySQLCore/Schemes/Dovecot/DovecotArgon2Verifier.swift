@@ -1,7 +1,7 @@
 internal import CSodium
 
 /// `{ARGON2I}` and `{ARGON2ID}`: `$argon2i$` / `$argon2id$v=19$m=…,t=…,p=…$salt$hash`, checked by
-/// libsodium's `crypto_pwhash_str_verify` exactly as Dovecot does (either name accepts either
+/// libsodium's `crypto_pwhash_str_verify` (opened on first use, see `Sodium`) exactly as Dovecot does (either name accepts either
 /// variant). The cost parameters are read and capped first: libsodium would allocate whatever
 /// `m=` asks for.
 struct DovecotArgon2Verifier: DovecotVerifier {
@@ -18,9 +18,7 @@ struct DovecotArgon2Verifier: DovecotVerifier {
         if let defect = Self.costDefect(raw) { return .malformed(defect) }
         let capacity = Int(crypto_pwhash_STRBYTES)
         guard raw.count < capacity else { return .malformed("Argon2 value is longer than libsodium's \(capacity - 1) bytes") }
-        // Safe to call every time (libsodium locks and returns 1 once initialised); it picks
-        // the CPU-specific Argon2 code.
-        guard sodium_init() >= 0 else { return .malformed("libsodium failed to initialise") }
+        guard let sodium = Sodium.library else { return .malformed(Sodium.unavailable) }
         // libsodium reads a fixed-size, NUL-terminated buffer.
         let buffer = SecretBytes(zeroedCount: capacity)
         buffer.withUnsafeMutableBytes { target in
@@ -29,7 +27,7 @@ struct DovecotArgon2Verifier: DovecotVerifier {
             }
         }
         let result = buffer.withCString { stored in
-            password.withCString { pass in crypto_pwhash_str_verify(stored, pass, UInt64(password.count)) }
+            password.withCString { pass in sodium.verify(stored, pass, UInt64(password.count)) }
         }
         return result == 0 ? .match : .mismatch
     }
@@ -67,7 +65,7 @@ struct DovecotArgon2Verifier: DovecotVerifier {
 extension DovecotArgon2Verifier: DovecotGenerator {
     func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
         guard !password.containsNUL else { return .failure(.containsNUL) }
-        guard sodium_init() >= 0 else { return .failure(.init(reason: "libsodium failed to initialise")) }
+        guard let sodium = Sodium.library else { return .failure(.init(reason: Sodium.unavailable)) }
         let (algorithm, passes, memory): (Int32, UInt64, Int) =
             switch newValueVariant {
             case .argon2i: (crypto_pwhash_ALG_ARGON2I13, 4, 32 << 20)
@@ -76,7 +74,7 @@ extension DovecotArgon2Verifier: DovecotGenerator {
         let output = SecretBytes(zeroedCount: Int(crypto_pwhash_STRBYTES))
         let result = output.withUnsafeMutableBytes { out in
             password.withCString { pass in
-                crypto_pwhash_str_alg(
+                sodium.hash(
                     out.baseAddress!.assumingMemoryBound(to: CChar.self), pass, UInt64(password.count), passes, memory, algorithm)
             }
         }
