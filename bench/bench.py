@@ -304,7 +304,20 @@ def render(results, extra, rounds, smoke, counts) -> str:
         "file line by line: about 0.23 M instructions), and the module has about 15,000 relative "
         "relocations (packed with `-z pack-relative-relocs`). Loading the shared libstdc++ that "
         "the runtime needs cost 3.5 M instructions, more than everything else: it is now linked "
-        "statically (9.4 M instructions before, C module 4.7 M).",
+        "statically (9.4 M instructions before, C module 4.7 M). libsodium is no longer linked "
+        "but opened on the first Argon2 value (0.25 M instructions less at every load).",
+        "- (a), the first PAM call: a whole `pamtester` login under callgrind went from 12.45 M "
+        "instructions to 11.20 M (C module 9.74 M) by avoiding the Swift runtime's slow first-use "
+        "paths: the option table stored fields through key paths, which the runtime instantiates "
+        "by demangling (0.7 M); `pam_prompt`/`pam_syslog` were called through `withVaList`, whose "
+        "`CVarArg` cast scans every protocol conformance record once (0.25 M); both are now plain "
+        "calls. What is left above the C module is the dynamic linker binding the runtime's "
+        "imports and the first instantiation of a dozen generic types.",
+        "- (b) and (c), per login: the module's own work went from about 120,000 to 73,000 "
+        "instructions (callgrind, pam_loop, the difference of 300 and 100 logins, minus the "
+        "`pam_permit.so` loop): trace messages (the escaped SQL text) are built only when "
+        "`verbose` logs them, and option errors build their text only when they occur. The C "
+        "module's per-login work is 0.93 M instructions.",
     ]
     if smoke:
         lines.insert(1, "\n(smoke run: tiny counts, figures meaningless)\n")

@@ -50,10 +50,11 @@ struct DrupalScheme: PasswordScheme {
         let algorithm: DigestAlgorithm = setting[safe: 1] == UInt8(ascii: "S") ? .sha512 : .md5
         let prefix = setting.slice(0..<12)
         let salt = setting.slice(4..<12)
-        guard var hash = algorithm.digest(salt, password) else { return nil }
+        guard let chain = DigestChain(algorithm) else { return nil }
+        let hash = SecretBytes(zeroedCount: algorithm.length)
+        guard chain.digest(salt, password, into: hash) else { return nil }
         for _ in 0..<(1 << log2Count) {
-            guard let next = algorithm.digest(hash, password) else { return nil }
-            hash = next
+            guard chain.digest(hash, password, into: hash) else { return nil }
         }
         let full = prefix.appending(Self.encode64(hash))
         return full.slice(0..<min(full.count, hashLength))
