@@ -21,10 +21,10 @@ final class DigestChain {
     /// Writes H(first ‖ second) into `output`, which may be `first` (it is read before it is
     /// written). `output` holds exactly `algorithm.length` bytes. False if libcrypto fails.
     func digest(_ first: SecretBytes, _ second: SecretBytes, into output: SecretBytes) -> Bool {
-        guard output.count == algorithm.length, EVP_DigestInit_ex2(context, method, nil) == 1 else { return false }
-        for part in [first, second] {
-            guard part.withUnsafeBytes({ EVP_DigestUpdate(context, $0.baseAddress, $0.count) }) == 1 else { return false }
-        }
+        guard output.count == algorithm.length, EVP_DigestInit_ex2(context, method, nil) == 1,
+            first.withUnsafeBytes({ EVP_DigestUpdate(context, $0.baseAddress, $0.count) }) == 1,
+            second.withUnsafeBytes({ EVP_DigestUpdate(context, $0.baseAddress, $0.count) }) == 1
+        else { return false }
         return output.withUnsafeMutableBytes {
             EVP_DigestFinal_ex(context, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), nil)
         } == 1
