@@ -177,7 +177,7 @@ struct Hash: ParsableCommand {
 
     func run() throws {
         let recipe = Self.recipe(scheme)!
-        if case .dovecot(let name) = recipe, DovecotNewValue.isWeak(name) {
+        if case .dovecot(let name) = recipe, DovecotSchemes.isWeak(name) {
             printError("pam-mysql: warning: \(name) is a weak scheme; crypt=dovecot refuses it unless allow_weak_schemes is set")
         }
         let password: SecretBytes

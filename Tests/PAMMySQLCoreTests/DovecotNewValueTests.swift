@@ -117,9 +117,9 @@ final class DovecotNewValueTests: XCTestCase {
     }
 
     func testWeakSchemesAreFlaggedAndRefusedAtLoginByDefault() throws {
-        XCTAssertTrue(DovecotNewValue.isWeak("SMD5"))
-        XCTAssertTrue(DovecotNewValue.isWeak("plain-md5.b64"))
-        XCTAssertFalse(DovecotNewValue.isWeak("SSHA512"))
+        XCTAssertTrue(DovecotSchemes.isWeak("SMD5"))
+        XCTAssertTrue(DovecotSchemes.isWeak("plain-md5.b64"))
+        XCTAssertFalse(DovecotSchemes.isWeak("SSHA512"))
         let stored = try make("SMD5", "pw").get()
         guard case .malformed(let reason) = verify(stored, "pw", allowWeak: false) else { return XCTFail("weak value accepted") }
         XCTAssertTrue(reason.contains("allow_weak_schemes"), reason)

@@ -12,7 +12,7 @@ public enum DovecotNewValue {
         }
         // Dovecot hands passwords around as C strings: a NUL would cut it, so refuse it.
         guard !password.containsNUL else { return .failure(.containsNUL) }
-        guard let (record, suffix) = lookup(scheme) else {
+        guard let (record, explicit) = DovecotSchemes.lookup(scheme) else {
             return .failure(.init(reason: "unknown Dovecot scheme \(DovecotStoredValue.displayName(scheme))"))
         }
         let raw: SecretBytes
@@ -21,29 +21,18 @@ public enum DovecotNewValue {
         case .success(let value): raw = value
         }
         let encoded: SecretBytes
-        switch suffix?.encoding ?? record.defaultEncoding {
+        switch explicit ?? record.defaultEncoding {
         case .none: encoded = raw
         case .hex: encoded = Hex.encode(raw, case: .lower)
         case .base64: encoded = Base64.encode(raw)
         }
-        let prefix = "{\(record.name)\(suffix.map { "." + $0.name } ?? "")}"
-        return .success(SecretBytes(Array(prefix.utf8)).appending(encoded))
-    }
-
-    /// True when `scheme` (with or without suffix) is one Dovecot 2.4 calls weak: the module
-    /// refuses such values unless `allow_weak_schemes` is set.
-    public static func isWeak(_ scheme: String) -> Bool {
-        lookup(scheme)?.record.isWeak ?? false
-    }
-
-    private static func lookup(_ scheme: String) -> (record: DovecotScheme, suffix: (name: String, encoding: DovecotEncoding)?)? {
-        let parts = scheme.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-        guard let record = DovecotSchemes.named(parts[0]) else { return nil }
-        guard parts.count == 2 else { return (record, nil) }
-        switch asciiUppercased(parts[1]) {
-        case "HEX": return (record, ("HEX", .hex))
-        case "B64", "BASE64": return (record, ("B64", .base64))
-        default: return nil
+        let suffix: String
+        switch explicit {
+        case nil, .none?: suffix = ""
+        case .hex?: suffix = ".HEX"
+        case .base64?: suffix = ".B64"
         }
+        let prefix = "{\(record.name)\(suffix)}"
+        return .success(SecretBytes(Array(prefix.utf8)).appending(encoded))
     }
 }

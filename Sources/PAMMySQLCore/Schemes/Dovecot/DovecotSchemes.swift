@@ -45,16 +45,28 @@ public enum DovecotSchemes {
         return all.first { $0.name == upper }
     }
 
-    /// True when `name` (any case, optionally with `.b64`, `.base64` or `.hex`) is a scheme;
-    /// for checking `default_pass_scheme` when the option is read.
-    public static func isKnown(_ name: String) -> Bool {
+    /// A scheme name as Dovecot writes it in a prefix or a setting: the name (any case),
+    /// optionally with `.b64`, `.base64` or `.hex` after the first dot, which forces that
+    /// encoding. Nil for an unknown name or suffix. The one parser of this rule: stored values,
+    /// `default_pass_scheme` and new values all go through it.
+    static func lookup(_ name: String) -> (scheme: DovecotScheme, encoding: DovecotEncoding?)? {
         let parts = name.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-        guard named(parts[0]) != nil else { return false }
-        return parts.count == 1 || ["B64", "BASE64", "HEX"].contains(asciiUppercased(parts[1]))
+        guard let scheme = named(parts[0]) else { return nil }
+        guard parts.count == 2 else { return (scheme, nil) }
+        switch asciiUppercased(parts[1]) {
+        case "B64", "BASE64": return (scheme, .base64)
+        case "HEX": return (scheme, .hex)
+        default: return nil
+        }
     }
 
-    /// True when Dovecot 2.4 refuses the scheme without `auth_allow_weak_schemes`.
-    public static func isWeak(_ name: String) -> Bool { named(name)?.isWeak ?? false }
+    /// True when `name` (with or without suffix) is a scheme; for checking
+    /// `default_pass_scheme` when the option is read.
+    public static func isKnown(_ name: String) -> Bool { lookup(name) != nil }
+
+    /// True when Dovecot 2.4 refuses the scheme (with or without suffix) without
+    /// `auth_allow_weak_schemes`.
+    public static func isWeak(_ name: String) -> Bool { lookup(name)?.scheme.isWeak ?? false }
 }
 
 /// ASCII-only uppercasing, like `strcasecmp` in the C locale.

@@ -43,18 +43,7 @@ struct DovecotStoredValue {
     static func parse(_ stored: SecretBytes, defaultScheme: String) -> Result<DovecotStoredValue, Defect> {
         let split = split(stored)
         let name = split.prefix ?? split.implied ?? defaultScheme
-        // `.b64`, `.base64` or `.hex` after the first dot; anything else is an unknown scheme.
-        var explicit: DovecotEncoding?
-        var base = name
-        if let dot = name.utf8.firstIndex(of: UInt8(ascii: ".")) {
-            base = String(name[..<dot])
-            switch asciiUppercased(String(name[name.index(after: dot)...])) {
-            case "B64", "BASE64": explicit = .base64
-            case "HEX": explicit = .hex
-            default: return .failure(Defect(reason: "unknown password scheme \(displayName(name))"))
-            }
-        }
-        guard let scheme = DovecotSchemes.named(base) else {
+        guard let (scheme, explicit) = DovecotSchemes.lookup(name) else {
             return .failure(Defect(reason: "unknown password scheme \(displayName(name))"))
         }
         return decode(split.body, scheme: scheme, explicit: explicit).map { DovecotStoredValue(scheme: scheme, raw: $0) }
