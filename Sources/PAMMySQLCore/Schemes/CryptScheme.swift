@@ -69,7 +69,6 @@ public enum CryptCostLimit {
     public static let maximumBcryptCost = 16
     public static let maximumScryptLog2N = 16
 
-    private static let itoa64 = Array("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 
     /// A description of the excess, or nil when the value's cost is acceptable.
     public static func excess(in stored: SecretBytes) -> String? {
@@ -96,13 +95,13 @@ public enum CryptCostLimit {
             // ordinary values (a longer encoding means an enormous N).
             let yescryptN: Int? = startsWith("$y$") ? 4 : startsWith("$gy$") ? 5 : nil
             if let index = yescryptN, index < text.count {
-                guard let value = itoa64.firstIndex(of: text[index]) else { return nil }
+                guard let value = CryptAlphabet.itoa64.firstIndex(of: text[index]) else { return nil }
                 if value + 1 > maximumScryptLog2N { return "yescrypt N exceeds 2^\(maximumScryptLog2N)" }
                 return nil
             }
             // scrypt `$7$`: log2(N) in one itoa64 character.
             if startsWith("$7$"), text.count > 3 {
-                guard let value = itoa64.firstIndex(of: text[3]) else { return nil }
+                guard let value = CryptAlphabet.itoa64.firstIndex(of: text[3]) else { return nil }
                 if value > maximumScryptLog2N { return "scrypt N exceeds 2^\(maximumScryptLog2N)" }
             }
             return nil

@@ -11,7 +11,6 @@ struct DrupalScheme: PasswordScheme {
     /// Drupal's `DRUPAL_HASH_LENGTH`: stored hashes are cut to 55 characters.
     static let hashLength = 55
 
-    private static let itoa64 = Array("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 
     func verify(password: SecretBytes, stored: SecretBytes, context: VerificationContext) -> VerificationResult {
         if stored.hasPrefix("U$") {
@@ -29,7 +28,7 @@ struct DrupalScheme: PasswordScheme {
         case UInt8(ascii: "S"), UInt8(ascii: "P"), UInt8(ascii: "H"): break
         default: return .malformed("stored value is not a Drupal hash ($S$, $P$, $H$ or U$)")
         }
-        guard let costCharacter = stored[safe: 3], let log2Count = Self.itoa64.firstIndex(of: costCharacter),
+        guard let costCharacter = stored[safe: 3], let log2Count = CryptAlphabet.itoa64.firstIndex(of: costCharacter),
             log2Count >= Self.minimumLog2Count
         else { return .malformed("Drupal iteration count outside of range") }
         guard log2Count <= Self.maximumLog2Count else {
@@ -46,7 +45,7 @@ struct DrupalScheme: PasswordScheme {
     /// The Drupal hash of `password` for a setting whose first 12 characters are `$X$C` plus an
     /// 8-character salt (its cost already checked); nil only if libcrypto fails.
     static func hash(password: SecretBytes, setting: SecretBytes) -> SecretBytes? {
-        guard let costCharacter = setting[safe: 3], let log2Count = itoa64.firstIndex(of: costCharacter) else { return nil }
+        guard let costCharacter = setting[safe: 3], let log2Count = CryptAlphabet.itoa64.firstIndex(of: costCharacter) else { return nil }
         let algorithm: DigestAlgorithm = setting[safe: 1] == UInt8(ascii: "S") ? .sha512 : .md5
         let prefix = setting.slice(0..<12)
         let salt = setting.slice(4..<12)
@@ -69,7 +68,7 @@ struct DrupalScheme: PasswordScheme {
                 var o = 0
                 var i = 0
                 func emit(_ value: UInt32) {
-                    if o < target.count { target[o] = itoa64[Int(value & 0x3f)] }
+                    if o < target.count { target[o] = CryptAlphabet.itoa64[Int(value & 0x3f)] }
                     o += 1
                 }
                 while i < count {

@@ -31,7 +31,6 @@ public struct NewPasswordHashError: Error, Equatable, Sendable {
 /// derived from the password for crypt=1 and `srandom(time())` for Joomla), and crypt=5 and 7
 /// write a valid hash of their own kind (pam_mysql wrote an empty password).
 public enum NewPasswordHash {
-    private static let itoa64 = Array("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
     private static let alphanumeric = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
 
     public static func make(
@@ -62,7 +61,7 @@ public enum NewPasswordHash {
         case .sha512: return digest(.sha512)
         case .drupal7:
             // Drupal 7's own default: SHA-512, 2^15 iterations ('D'), 8 salt characters.
-            guard let salt = SecureRandom.string(8, alphabet: itoa64) else { return .failure(.noRandomBytes) }
+            guard let salt = SecureRandom.string(8, alphabet: CryptAlphabet.itoa64) else { return .failure(.noRandomBytes) }
             return DrupalScheme.hash(password: password, setting: SecretBytes(Array("$S$D".utf8) + salt))
                 .map { .success($0) } ?? .failure(.libcryptoFailed)
         case .joomla15:

@@ -20,10 +20,9 @@ struct DovecotPBKDF2Verifier: DovecotVerifier {
 }
 
 extension DovecotPBKDF2Verifier: DovecotGenerator {
-    private static let saltAlphabet = Array("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 
     func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
-        guard let salt = SecureRandom.string(Self.newSaltLength, alphabet: Self.saltAlphabet) else { return .failure(.noRandomBytes) }
+        guard let salt = SecureRandom.string(Self.newSaltLength, alphabet: CryptAlphabet.itoa64) else { return .failure(.noRandomBytes) }
         guard let derived = PBKDF2.derive(password: password, salt: SecretBytes(salt), iterations: Self.newRounds, length: 20, algorithm: .sha1)
         else { return .failure(.libcryptoFailed) }
         return .success(SecretBytes(Array("$1$".utf8) + salt + Array("$\(Self.newRounds)$".utf8)).appending(Hex.encode(derived, case: .lower)))
