@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
+import hashlib
 import os
 import random
 import re
@@ -725,6 +726,46 @@ def sql_literal(value: str | bytes | int | None) -> str:
     if isinstance(value, int):
         return str(value)
     return "X'" + _as_bytes(value).hex() + "'"
+
+
+# -- Reference hashes computed independently of both modules ---------------------------------
+
+ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def phpass_b64(data: bytes) -> str:
+    """phpass's little-endian 6-bit encoding (Drupal 7, reference 2.1)."""
+    out, i, n = [], 0, len(data)
+    while True:
+        value = data[i]
+        i += 1
+        out.append(ITOA64[value & 0x3F])
+        if i < n:
+            value |= data[i] << 8
+        out.append(ITOA64[(value >> 6) & 0x3F])
+        if i >= n:
+            break
+        i += 1
+        if i < n:
+            value |= data[i] << 16
+        out.append(ITOA64[(value >> 12) & 0x3F])
+        if i >= n:
+            break
+        i += 1
+        out.append(ITOA64[(value >> 18) & 0x3F])
+        if i >= n:
+            break
+    return "".join(out)
+
+
+def drupal7_hash(pw: str | bytes, setting: str = "$S$9pmSalt12") -> str:
+    """Drupal 7 `$S$` hash of pw for a setting (or a whole stored hash: its first 12 characters)."""
+    p = pw.encode() if isinstance(pw, str) else pw
+    salt, rounds = setting[4:12].encode(), 1 << ITOA64.index(setting[3])
+    h = hashlib.sha512(salt + p).digest()
+    for _ in range(rounds):
+        h = hashlib.sha512(h + p).digest()
+    return (setting[:12] + phpass_b64(h))[:55]
 
 
 def free_port() -> int:

@@ -40,6 +40,7 @@ from pamharness import (
     PAM_SUCCESS,
     PAM_TRY_AGAIN,
     Batch,
+    drupal7_hash,
     per_module,
     run_pam_loop,
     run_pamtester,
@@ -77,7 +78,6 @@ MODE_OPTIONS = {"2+323": {"crypt": 2, "use_323_passwd": 1}}
 # What the C module wrote for `newpw` with crypt=1 (reference 2.2, measured).
 C_CRYPT1_MD5 = "$1$mdmrR2kH$9i/3nU3SNKSccqXT3nZHC/"
 C_CRYPT1_DES = "mXyJz/GEKxq5I"
-ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 B64 = r"[./0-9A-Za-z]"
 
 
@@ -102,39 +102,6 @@ def _expected_deterministic(db, mode: str, pw: str) -> bytes:
 
 def _crypt_ok(pw: str, stored: bytes) -> bool:
     return _crypt.crypt(pw, stored.decode()) == stored.decode()
-
-
-def _phpass_encode(data: bytes, count: int) -> str:
-    out, i = [], 0
-    while True:
-        value = data[i]
-        i += 1
-        out.append(ITOA64[value & 0x3F])
-        if i < count:
-            value |= data[i] << 8
-        out.append(ITOA64[(value >> 6) & 0x3F])
-        if i >= count:
-            break
-        i += 1
-        if i < count:
-            value |= data[i] << 16
-        out.append(ITOA64[(value >> 12) & 0x3F])
-        if i >= count:
-            break
-        i += 1
-        out.append(ITOA64[(value >> 18) & 0x3F])
-        if i >= count:
-            break
-    return "".join(out)
-
-
-def _drupal7(pw: str, setting: str) -> str:
-    """Drupal 7 $S$ hash (reference 2.1), for checking our crypt=5 output."""
-    salt, rounds = setting[4:12].encode(), 1 << ITOA64.index(setting[3])
-    h = hashlib.sha512(salt + pw.encode()).digest()
-    for _ in range(rounds):
-        h = hashlib.sha512(h + pw.encode()).digest()
-    return (setting[:12] + _phpass_encode(h, len(h)))[:55]
 
 
 class Checks(Batch):
@@ -297,7 +264,7 @@ def test_crypt_method_option_chooses_the_crypt1_method(db, make, module, method,
 def test_drupal_helper_reproduces_the_reference_vector():
     # Guards the independent check used below.
     setting = OLD_STORED["5"]
-    assert _drupal7(OLD, setting) == setting
+    assert drupal7_hash(OLD, setting) == setting
 
 
 @pytest.mark.parametrize("mode", ["5", "7"])
@@ -316,7 +283,7 @@ def test_crypt5_and_crypt7_new_password_is_a_valid_hash(db, make, module, mode):
     elif mode == "5":
         text = value.decode()
         b.expect("$S$ shape", re.fullmatch(rf"\$S\$D{B64}{{51}}", text) is not None, text)
-        b.expect("Drupal 7 hash of the new password", _drupal7(NEW, text) == text, text)
+        b.expect("Drupal 7 hash of the new password", drupal7_hash(NEW, text) == text, text)
     else:
         raw = base64.b64decode(value, validate=True)
         b.expect("SSHA shape", len(raw) > 20 and base64.b64encode(raw) == value, f"{value!r}")

@@ -45,42 +45,6 @@ SQL_PW = ph.MariaDB.db_password  # "db-Secret-9f3k"
 SQL_PW_TYPO = SQL_PW + "-typo"
 USER = "sec-user"
 
-ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-def _drupal_b64(data: bytes) -> str:
-    out, i, n = [], 0, len(data)
-    while True:
-        value = data[i]
-        i += 1
-        out.append(ITOA64[value & 0x3F])
-        if i < n:
-            value |= data[i] << 8
-        out.append(ITOA64[(value >> 6) & 0x3F])
-        if i >= n:
-            break
-        i += 1
-        if i < n:
-            value |= data[i] << 16
-        out.append(ITOA64[(value >> 12) & 0x3F])
-        if i >= n:
-            break
-        i += 1
-        out.append(ITOA64[(value >> 18) & 0x3F])
-        if i >= n:
-            break
-    return "".join(out)
-
-
-def drupal7(pw: bytes, setting: str = "$S$9pmSalt12") -> str:
-    count = 1 << ITOA64.index(setting[3])
-    salt = setting[4:12].encode()
-    h = hashlib.sha512(salt + pw).digest()
-    for _ in range(count):
-        h = hashlib.sha512(h + pw).digest()
-    return (setting + _drupal_b64(h))[:55]
-
-
 def stored_values(pw: bytes) -> dict[int, str]:
     joomla_salt = "JsaltJsaltJsaltJsaltJsaltJsalt12"
     ssha_salt = b"sAlt9876"
@@ -90,7 +54,7 @@ def stored_values(pw: bytes) -> dict[int, str]:
         2: "*" + hashlib.sha1(hashlib.sha1(pw).digest()).hexdigest().upper(),
         3: hashlib.md5(pw).hexdigest(),
         4: hashlib.sha1(pw).hexdigest(),
-        5: drupal7(pw),
+        5: ph.drupal7_hash(pw),
         6: hashlib.md5(pw + joomla_salt.encode()).hexdigest() + ":" + joomla_salt,
         7: base64.b64encode(hashlib.sha1(pw + ssha_salt).digest() + ssha_salt).decode(),
         8: hashlib.sha512(pw).hexdigest(),
@@ -111,7 +75,7 @@ MALFORMED = {
 
 def test_drupal_helper_matches_the_reference_vector():
     # pam_mysql_reference.md 2.3 (a): "secret", $S$, cost D.
-    assert drupal7(b"secret", "$S$DabcdefgH") == (
+    assert ph.drupal7_hash(b"secret", "$S$DabcdefgH") == (
         "$S$DabcdefgHfXMbf9OyFMSVcS/N49jwADQzIK0dANyHgtR3O0rUTzK"
     )
 
