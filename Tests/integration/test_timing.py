@@ -24,7 +24,7 @@ import warnings
 import pytest
 
 from pamharness import PAM_AUTH_ERR, PAM_USER_UNKNOWN, run_pam_loop
-from test_secrets import drupal7
+from pamharness import drupal7_hash as drupal7
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
