@@ -4,19 +4,19 @@ extension ModuleCall {
     /// `pam_sm_acct_mgmt`: the status bits of `statcolumn` (and a NULL password); nothing is
     /// prompted and the password is not checked.
     func manageAccount() -> Outcome {
-        let row: [SecretBytes?]
+        let status: (value: SecretBytes?, passwordIsNull: Bool)
         let sql = SQLStatements.statusQuery(options)
         let cached = context.accountRow
         context.accountRow = nil
         if let cached, cached.user == user, cached.sql == sql {
             trace("account status read by the authentication query")
             sqlLog(.queryingSuccess)
-            row = cached.row
+            status = (cached.statusValue, cached.passwordIsNull)
         } else {
             switch selectSingleRow(sql) {
             case .success(let found) where found.count >= 2:
                 sqlLog(.queryingSuccess)
-                row = found
+                status = (found[0], found[1] == nil)
             case .success:
                 sqlLog(.queryingFailure)
                 return .serviceError  // the statement always selects two columns
@@ -25,7 +25,7 @@ extension ModuleCall {
                 return outcome
             }
         }
-        let bits = AccountStatus.bits(statusValue: row[0], passwordIsNull: row[1] == nil)
+        let bits = AccountStatus.bits(statusValue: status.value, passwordIsNull: status.passwordIsNull)
         let result = AccountStatus.outcome(bits: bits)
         switch result {
         case .accountExpired:

@@ -29,12 +29,14 @@ final class ModuleContext {
         return context
     }
 
-    /// The status row the authentication SELECT already read, for the account line that
-    /// follows in the same transaction (one SELECT per login instead of two).
+    /// The status the authentication SELECT already read, for the account line that follows
+    /// in the same transaction (one SELECT per login instead of two). Only what the account
+    /// line needs: the stored password itself is not kept for the rest of the transaction.
     struct AccountRow {
         let user: [UInt8]
         let sql: String
-        let row: [SecretBytes?]
+        let statusValue: SecretBytes?
+        let passwordIsNull: Bool
     }
 
     var accountRow: AccountRow?
@@ -132,7 +134,7 @@ final class ModuleContext {
     /// sent once more; a fresh one is never retried, so an unreachable server is reported
     /// after one connect timeout.
     func execute(
-        _ sql: String, parameters: [SecretBytes], trace: Trace, log: LogSink = { _, _ in }
+        _ sql: String, parameters: [SecretBytes], trace: Trace, log: LogSink
     ) -> Result<StatementResult, DatabaseError> {
         for attempt in 0..<2 {
             let acquired: (connection: MariaDBConnection, reused: Bool)
@@ -155,7 +157,7 @@ final class ModuleContext {
 
     /// Makes sure the server answers (chauthtok's preliminary check): a reused connection is
     /// pinged, since nothing else would be sent on it.
-    func connect(trace: Trace, log: LogSink = { _, _ in }) -> Result<Void, DatabaseError> {
+    func connect(trace: Trace, log: LogSink) -> Result<Void, DatabaseError> {
         // At most two rounds: a stale reused connection is dropped, and the second round opens
         // a fresh one (which needs no ping: connecting just talked to the server).
         for attempt in 0..<2 {

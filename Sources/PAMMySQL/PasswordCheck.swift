@@ -82,7 +82,8 @@ extension ModuleCall {
         let combined = SQLStatements.statusQuery(options)
         switch lookupRow(combined) {
         case .success(let found) where found.count >= 2:
-            context.accountRow = ModuleContext.AccountRow(user: user, sql: combined, row: found)
+            context.accountRow = ModuleContext.AccountRow(
+                user: user, sql: combined, statusValue: found[0], passwordIsNull: found[1] == nil)
             return .success(Array(found.dropFirst()))
         case .failure(.database(let error)) where error.kind == .statement:
             trace("the status column cannot be read with the password (\(LogText.escaped(error.message))); using the password query")

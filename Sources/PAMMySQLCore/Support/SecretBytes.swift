@@ -101,6 +101,11 @@ public final class SecretBytes {
         }
     }
 
+    /// True when the bytes are exactly `text`'s UTF-8 (for fixed keywords, not secrets).
+    public func isText(_ text: String) -> Bool {
+        count == text.utf8.count && hasPrefix(text)
+    }
+
     /// Byte at `index`, or nil outside the secret.
     public subscript(safe index: Int) -> UInt8? {
         guard index >= 0, index < count else { return nil }

@@ -35,15 +35,15 @@ struct DovecotArgon2Verifier: DovecotVerifier {
     /// Nil when the value is an Argon2 string within our caps, else the defect.
     static func costDefect(_ raw: SecretBytes) -> String? {
         guard !raw.containsNUL else { return "Argon2 value contains a NUL byte" }
-        let text = raw.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
-        var fields = text.split(separator: "$", omittingEmptySubsequences: false).map(String.init)
-        guard fields.count >= 5, fields[0].isEmpty, fields[1] == "argon2i" || fields[1] == "argon2id" else {
+        // Split as SecretBytes, not String: the fields hold the salt and the hash.
+        var fields = DovecotFields.split(raw, separator: UInt8(ascii: "$"))
+        guard fields.count >= 5, fields[0].isEmpty, fields[1].isText("argon2i") || fields[1].isText("argon2id") else {
             return "not an $argon2i$ or $argon2id$ value"
         }
         fields.removeFirst(2)
         if fields[0].hasPrefix("v=") { fields.removeFirst() }
         guard fields.count == 3 else { return "Argon2 value has the wrong number of $ fields" }
-        let parameters = fields[0].split(separator: ",", omittingEmptySubsequences: false)
+        let parameters = DovecotFields.split(fields[0], separator: UInt8(ascii: ","))
         let expected: [(String, Int)] = [
             ("m=", DovecotCostLimit.maximumArgon2MemoryKiB), ("t=", DovecotCostLimit.maximumArgon2Passes),
             ("p=", DovecotCostLimit.maximumArgon2Lanes),
@@ -51,7 +51,7 @@ struct DovecotArgon2Verifier: DovecotVerifier {
         guard parameters.count == expected.count else { return "Argon2 parameters are not m=…,t=…,p=…" }
         for (parameter, (prefix, limit)) in zip(parameters, expected) {
             guard parameter.hasPrefix(prefix) else { return "Argon2 parameters are not m=…,t=…,p=…" }
-            let digits = SecretBytes(Array(parameter.utf8.dropFirst(2)))
+            let digits = parameter.slice(2..<parameter.count)
             guard DovecotFields.unsignedInteger(digits, limit: limit) != nil else {
                 return "Argon2 \(prefix.dropLast()) is not a number up to \(limit)"
             }
