@@ -31,8 +31,6 @@ package struct StatementResult {
     package let rowCount: UInt64
     /// The columns of the first row (nil for SQL NULL), each a secret: a stored hash is one.
     package let firstRow: [SecretBytes?]
-    /// Rows an INSERT or UPDATE changed.
-    let affectedRows: UInt64
 }
 
 /// The values that decide whether an open connection can serve another call: a different
@@ -254,14 +252,14 @@ package final class MariaDBConnection {
         guard bindAndExecute(statement, parameters) == 0 else { return .failure(statementError(statement)) }
         let columnCount = Int(mysql_stmt_field_count(statement))
         guard columnCount > 0 else {
-            return .success(StatementResult(rowCount: 0, firstRow: [], affectedRows: mysql_stmt_affected_rows(statement)))
+            return .success(StatementResult(rowCount: 0, firstRow: []))
         }
         guard mysql_stmt_store_result(statement) == 0 else { return .failure(statementError(statement)) }
         defer { mysql_stmt_free_result(statement) }
         let rowCount = mysql_stmt_num_rows(statement)
-        guard rowCount >= 1 else { return .success(StatementResult(rowCount: 0, firstRow: [], affectedRows: 0)) }
+        guard rowCount >= 1 else { return .success(StatementResult(rowCount: 0, firstRow: [])) }
         return fetchFirstRow(statement, columnCount: columnCount, maximumValueLength: maximumValueLength).map {
-            StatementResult(rowCount: rowCount, firstRow: $0, affectedRows: 0)
+            StatementResult(rowCount: rowCount, firstRow: $0)
         }
     }
 

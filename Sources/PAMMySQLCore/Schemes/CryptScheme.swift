@@ -9,23 +9,29 @@ struct CryptScheme: PasswordScheme {
     let name = "crypt"
 
     func verify(password: SecretBytes, stored: SecretBytes, context: VerificationContext) -> VerificationResult {
-        guard !stored.containsNUL else { return .malformed("stored crypt(3) value contains a NUL byte") }
         // PAM hands out C strings, so a NUL can only come from a caller bypassing PAM; C would
         // hash a prefix of the password, so refuse instead.
         guard !password.containsNUL else { return .mismatch }
         // libxcrypt's limit counts the terminating NUL: 512 bytes are one too many for it.
         guard password.count < Int(CRYPT_MAX_PASSPHRASE_SIZE) else { return .mismatch }
-        if let excess = CryptCostLimit.excess(in: stored) { return .malformed(excess) }
-        guard let computed = CryptFunction.hash(password: password, setting: stored) else {
-            return .malformed("libxcrypt does not accept the stored value as a crypt(3) setting")
-        }
-        // crypt(3) output for a setting has a fixed length: a stored value of another length is
-        // truncated or padded and can never match.
-        guard computed.count == stored.count else {
-            return .malformed("stored crypt(3) value is \(stored.count) characters, a complete one is \(computed.count)")
-        }
-        return computed.constantTimeEquals(stored) ? .match : .mismatch
+        return cryptCompare(password: password, stored: stored, lengthMismatchIsMalformed: true)
     }
+}
+
+/// Hashes with the stored value as its own setting through libxcrypt (cost-capped) and compares
+/// the whole result in constant time. crypt(3) output for a setting has a fixed length, so a
+/// stored value of another length (truncated or padded) can never match: pam_mysql's crypt=1
+/// reports it as malformed, Dovecot's CRYPT schemes as a plain mismatch.
+func cryptCompare(password: SecretBytes, stored: SecretBytes, lengthMismatchIsMalformed: Bool = false) -> VerificationResult {
+    guard !stored.containsNUL else { return .malformed("stored crypt(3) value contains a NUL byte") }
+    if let excess = CryptCostLimit.excess(in: stored) { return .malformed(excess) }
+    guard let computed = CryptFunction.hash(password: password, setting: stored) else {
+        return .malformed("libxcrypt does not accept the stored value as a crypt(3) setting")
+    }
+    if lengthMismatchIsMalformed, computed.count != stored.count {
+        return .malformed("stored crypt(3) value is \(stored.count) characters, a complete one is \(computed.count)")
+    }
+    return computed.constantTimeEquals(stored) ? .match : .mismatch
 }
 
 /// The one wrapper around libxcrypt's `crypt_rn`, which is thread-safe and returns NULL (not a
@@ -73,7 +79,8 @@ public enum CryptCostLimit {
     /// A description of the excess, or nil when the value's cost is acceptable.
     public static func excess(in stored: SecretBytes) -> String? {
         stored.withUnsafeBytes { bytes -> String? in
-            let text = Array(bytes.prefix(64))
+            // Read in place: the stored hash is a secret and an Array copy could not be wiped.
+            let text = UnsafeRawBufferPointer(rebasing: bytes.prefix(64))
             func startsWith(_ prefix: String) -> Bool { text.starts(with: Array(prefix.utf8)) }
             if startsWith("$5$rounds=") || startsWith("$6$rounds=") {
                 var rounds = 0

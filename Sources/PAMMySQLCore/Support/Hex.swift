@@ -25,8 +25,11 @@ public enum Hex {
         }
     }
 
+    private static let lowerDigits = Array("0123456789abcdef".utf8)
+    private static let upperDigits = Array("0123456789ABCDEF".utf8)
+
     public static func encode(_ bytes: SecretBytes, case letterCase: Case) -> SecretBytes {
-        let digits = Array((letterCase == .lower ? "0123456789abcdef" : "0123456789ABCDEF").utf8)
+        let digits = letterCase == .lower ? lowerDigits : upperDigits
         let out = SecretBytes(zeroedCount: bytes.count * 2)
         out.withUnsafeMutableBytes { target in
             bytes.withUnsafeBytes { source in

@@ -23,17 +23,6 @@ struct DovecotCryptVerifier: DovecotVerifier {
     }
 }
 
-/// Hashes with the stored value as its own setting through libxcrypt (cost-capped) and compares
-/// the whole result in constant time.
-func cryptCompare(password: SecretBytes, stored: SecretBytes) -> VerificationResult {
-    guard !stored.containsNUL else { return .malformed("stored crypt(3) value contains a NUL byte") }
-    if let excess = CryptCostLimit.excess(in: stored) { return .malformed(excess) }
-    guard let computed = CryptFunction.hash(password: password, setting: stored) else {
-        return .malformed("libxcrypt does not accept the stored value as a crypt(3) setting")
-    }
-    return computed.constantTimeEquals(stored) ? .match : .mismatch
-}
-
 /// The log text for a refused weak scheme.
 enum DovecotWeakScheme {
     static func refusal(_ name: String) -> String {
