@@ -8,7 +8,7 @@ extension ModuleCall {
         let sql = SQLStatements.statusQuery(options)
         let cached = context.accountRow
         context.accountRow = nil
-        if let cached, cached.user == user, cached.sql == sql {
+        if let cached, cached.user == user, cached.sql == sql, cached.identity.matches(ConnectionIdentity(options)) {
             trace("account status read by the authentication query")
             sqlLog(.queryingSuccess)
             status = (cached.statusValue, cached.passwordIsNull)

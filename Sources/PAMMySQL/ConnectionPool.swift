@@ -12,8 +12,11 @@ import PAMMySQLCore
 /// - the lock guards only the list, never network I/O (closing happens after unlocking);
 /// - the lock is taken around `fork()` (pthread_atfork), so a child never inherits it held;
 /// - a connection opened by another process (inherited through `fork()`) is never used or
-///   closed here: it is dropped without a byte sent on the parent's socket;
-/// - connections idle for longer than `maximumIdleSeconds` are closed rather than reused.
+///   closed here: it is dropped without a byte sent on the parent's socket, and the child's
+///   copy of its descriptor is closed in the fork handler itself (`LiveSockets`), so a prefork
+///   worker or a forked helper holds no authenticated session of its parent;
+/// - connections idle for longer than `maximumIdleSeconds` are closed rather than reused, at
+///   every entry into the module (`sweep`): no thread of ours runs inside the host.
 final class ConnectionPool: @unchecked Sendable {
     static let shared = ConnectionPool()
 
@@ -64,12 +67,30 @@ final class ConnectionPool: @unchecked Sendable {
 
     /// An idle connection for `identity`, if one is open in this process.
     func checkOut(_ identity: ConnectionIdentity) -> MariaDBConnection? {
+        var found: MariaDBConnection?
+        removeIdle { connection in
+            guard found == nil, connection.identity.matches(identity) else { return false }
+            found = connection
+            return true
+        }
+        return found
+    }
+
+    /// Closes the idle connections that expired, and forgets those of another process; called
+    /// at every entry into the module.
+    func sweep() {
+        removeIdle { _ in false }
+    }
+
+    /// Removes the idle entries that are expired, foreign, or `taken`. Expired ones are closed
+    /// after the lock is released (closing talks to the server).
+    private func removeIdle(taking taken: (MariaDBConnection) -> Bool) {
         var expired: [Idle] = []
-        defer { expired.removeAll() }  // closed here, after the lock is released
+        defer { expired.removeAll() }
         poolLock()
         defer { poolUnlock() }
+        guard !idle.isEmpty else { return }
         let now = monotonicSeconds()
-        var found: MariaDBConnection?
         idle.removeAll { entry in
             guard entry.connection.isUsableInThisProcess else {
                 entry.connection.abandon()
@@ -79,13 +100,8 @@ final class ConnectionPool: @unchecked Sendable {
                 expired.append(entry)
                 return true
             }
-            if found == nil, entry.connection.identity.matches(identity) {
-                found = entry.connection
-                return true
-            }
-            return false
+            return taken(entry.connection)
         }
-        return found
     }
 
     /// Returns a healthy connection for later transactions (or closes it when the pool is full).
@@ -111,6 +127,38 @@ private func monotonicSeconds() -> Int64 {
     return Int64(now.tv_sec)
 }
 
+/// The descriptors of every connection this process has open (idle in the pool or checked out
+/// by a PAM handle). A child of `fork()` closes its copies in the fork handler, before the host's
+/// code runs in it: only `close()`, nothing sent (no COM_QUIT, no TLS close_notify), since the
+/// parent still talks on the same sockets.
+enum LiveSockets {
+    /// Guarded by the pool mutex; capacity kept so the fork handler never allocates.
+    private nonisolated(unsafe) static var descriptors: [Int32] = {
+        var list: [Int32] = []
+        list.reserveCapacity(64)
+        return list
+    }()
+
+    static func add(_ descriptor: Int32) {
+        guard descriptor >= 0 else { return }
+        poolLock()
+        defer { poolUnlock() }
+        descriptors.append(descriptor)
+    }
+
+    static func remove(_ descriptor: Int32) {
+        poolLock()
+        defer { poolUnlock() }
+        if let index = descriptors.firstIndex(of: descriptor) { descriptors.remove(at: index) }
+    }
+
+    /// In the child, with the pool mutex held since the prepare handler.
+    fileprivate static func closeInChild() {
+        for descriptor in descriptors { close(descriptor) }
+        descriptors.removeAll(keepingCapacity: true)
+    }
+}
+
 /// A plain pthread mutex (Swift's `Mutex` traps in a child forked while it was held), taken
 /// around `fork()` so the child's copy is never left locked.
 private nonisolated(unsafe) let poolMutex: UnsafeMutablePointer<pthread_mutex_t> = {
@@ -119,7 +167,10 @@ private nonisolated(unsafe) let poolMutex: UnsafeMutablePointer<pthread_mutex_t>
     pthread_atfork(
         { pthread_mutex_lock(poolMutex) },
         { pthread_mutex_unlock(poolMutex) },
-        { pthread_mutex_unlock(poolMutex) })
+        {
+            LiveSockets.closeInChild()
+            pthread_mutex_unlock(poolMutex)
+        })
     return mutex
 }()
 

@@ -11,6 +11,8 @@ public func pam_mysql_dispatch(
     guard let handle, let call = PAMCall(rawValue: call) else { return Outcome.serviceError.pamCode }
     // pam_mysql's setcred does nothing, not even parse its arguments.
     if call == .setcred { return Outcome.success.pamCode }
+    // Idle connections past their time are closed now: no thread of ours runs in the host.
+    ConnectionPool.shared.sweep()
     let pam = PAMHandle(raw: handle)
     let outcome = run(call, pam: pam, flags: flags, arguments: copyArguments(argc, argv))
     return outcome.pamCode
@@ -36,7 +38,14 @@ private func run(_ call: PAMCall, pam: PAMHandle, flags: Int32, arguments: [Secr
     }
     let verbose = context.options.verbose
     if verbose { pam.log(.debug, "\(call.functionName)() called.") }
-    let outcome = runFlow(call, pam: pam, context: context, flags: flags)
+    if let refusal = SecureExecution.refusal() {
+        // Before the first libmariadb call of this process, which would load what it names.
+        pam.log(.err, refusal)
+        return .serviceError
+    }
+    let outcome = LoginDeadline.with(seconds: context.options.loginTimeout) {
+        runFlow(call, pam: pam, context: context, flags: flags)
+    }
     if context.options.disconnectEveryOperation { context.dropConnection() }
     if verbose { pam.log(.debug, "\(call.functionName)() returning \(outcome.pamCode).") }
     return outcome

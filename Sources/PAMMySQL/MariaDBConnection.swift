@@ -45,6 +45,9 @@ package struct ConnectionIdentity {
     let sslMode: SSLMode
     /// ssl_ca, ssl_capath, ssl_cert, ssl_key, ssl_cipher.
     let tlsFiles: [String?]
+    /// `ssl_auth_plugins`: what the server may ask for beyond the plugins that never reveal the
+    /// password.
+    let authPlugins: [AuthenticationPlugin]
 
     package init(_ options: ModuleOptions) {
         servers = ServerAddress.list(hostOption: options.host)
@@ -54,6 +57,7 @@ package struct ConnectionIdentity {
         timeouts = [options.connectTimeout, options.readTimeout, options.writeTimeout]
         sslMode = options.effectiveSSLMode
         tlsFiles = [options.sslCA, options.sslCAPath, options.sslCert, options.sslKey, options.sslCipher]
+        authPlugins = options.sslAuthPlugins
     }
 
     /// For log lines: the server list, never with credentials.
@@ -69,7 +73,8 @@ package struct ConnectionIdentity {
         default: samePassword = false
         }
         return servers == other.servers && user == other.user && database == other.database
-            && timeouts == other.timeouts && sslMode == other.sslMode && tlsFiles == other.tlsFiles && samePassword
+            && timeouts == other.timeouts && sslMode == other.sslMode && tlsFiles == other.tlsFiles
+            && authPlugins == other.authPlugins && samePassword
     }
 }
 
@@ -93,23 +98,32 @@ package final class MariaDBConnection {
     private var statements: [String: UnsafeMutablePointer<MYSQL_STMT>] = [:]
     static let maximumCachedStatements = 8
 
+    /// The socket, registered in `LiveSockets` while this process owns the connection.
+    private let socket: Int32
+
     private init(handle: UnsafeMutablePointer<MYSQL>, identity: ConnectionIdentity, serverIndex: Int) {
         self.handle = handle
         self.identity = identity
         self.serverIndex = serverIndex
         ownerPID = getpid()
+        socket = mysql_get_socket(handle)
+        LiveSockets.add(socket)
     }
 
     deinit {
+        // In a child of fork() the descriptor was already closed by the fork handler (its number
+        // may now be another file's): nothing of the connection is touched.
         guard !abandoned, getpid() == ownerPID else { return }
+        LiveSockets.remove(socket)
         for statement in statements.values { mysql_stmt_close(statement) }
         mysql_close(handle)
     }
 
     var isUsableInThisProcess: Bool { !abandoned && getpid() == ownerPID }
 
-    /// Forgets the connection without sending anything (COM_QUIT would go out on a socket the
-    /// parent process still uses). Its memory and descriptor are left behind on purpose.
+    /// Forgets a connection inherited through `fork()` without sending anything (COM_QUIT would
+    /// go out on a socket the parent process still uses). Its memory is left behind on purpose;
+    /// this process's copy of its descriptor was closed by the fork handler (`LiveSockets`).
     func abandon() {
         abandoned = true
     }
@@ -120,7 +134,17 @@ package final class MariaDBConnection {
         mysql_ping(handle) == 0
     }
 
+    /// The most a packet from the server may hold. A row is one packet: the module reads at
+    /// most `maximumStoredValueLength` bytes of a value, and without this bound a hostile server
+    /// could make Connector/C buffer a row of up to 1 GiB first.
+    static let maximumPacketSize = 64 * 1024
+
     /// Connects to entry `serverIndex` of the identity's server list.
+    ///
+    /// Every parameter Connector/C would otherwise take from the environment is passed
+    /// explicitly (see `SecureExecution`): the Unix socket and port (the compiled-in defaults
+    /// when the options give none), the user, a password (never NULL, which reads
+    /// `MYSQL_PWD`), the plugin directory; no option file is read (none is named).
     package static func open(
         _ options: ModuleOptions, identity: ConnectionIdentity, serverIndex: Int
     ) -> Result<MariaDBConnection, DatabaseError> {
@@ -131,21 +155,44 @@ package final class MariaDBConnection {
                 kind: .statement, code: 0,
                 message: "ssl_mode=\(mode.optionValue) needs ssl_ca or ssl_capath to verify the server's certificate"))
         }
+        if !identity.authPlugins.isEmpty, mode != .verifyCA, mode != .verifyIdentity {
+            return .failure(DatabaseError(
+                kind: .statement, code: 0,
+                message: "ssl_auth_plugins applies only to a verified TLS link: set ssl_mode=verify_ca or verify_identity (with ssl_ca)"))
+        }
+        if let refusal = SecureExecution.refusal() {
+            return .failure(DatabaseError(kind: .statement, code: 0, message: refusal))
+        }
         guard libraryReady, let handle = mysql_init(nil) else {
             return .failure(DatabaseError(kind: .unavailable, code: 2008, message: "cannot initialise the MariaDB client library"))
         }
         // Bounded waits: Connector/C's defaults are 0 (wait forever), which hung hosts on a
-        // silent server. The connect timeout also bounds the handshake.
-        var connectTimeout = options.connectTimeout
-        var readTimeout = options.readTimeout
-        var writeTimeout = options.writeTimeout
+        // silent server. The connect timeout also bounds the handshake; the login deadline cuts
+        // each of them to what is left (exactly, through the wait hook).
+        var connectTimeout = LoginDeadline.seconds(cappedBy: options.connectTimeout)
+        var readTimeout = LoginDeadline.seconds(cappedBy: options.readTimeout)
+        var writeTimeout = LoginDeadline.seconds(cappedBy: options.writeTimeout)
         // Must be a pointer to 0: a NULL argument *enables* LOCAL INFILE in Connector/C.
         var localInfile: UInt32 = 0
+        var maximumPacket = maximumPacketSize
         _ = mysql_options(handle, MYSQL_OPT_CONNECT_TIMEOUT, &connectTimeout)
         _ = mysql_options(handle, MYSQL_OPT_READ_TIMEOUT, &readTimeout)
         _ = mysql_options(handle, MYSQL_OPT_WRITE_TIMEOUT, &writeTimeout)
         _ = mysql_options(handle, MYSQL_OPT_LOCAL_INFILE, &localInfile)
+        _ = mysql_options(handle, MYSQL_OPT_MAX_ALLOWED_PACKET, &maximumPacket)
         _ = mysql_options(handle, MYSQL_SET_CHARSET_NAME, "utf8mb4")
+        // Plugins the server asks for are loaded from the system's directory, never from
+        // MARIADB_PLUGIN_DIR.
+        _ = mysql_options(handle, MYSQL_PLUGIN_DIR, MARIADB_PLUGINDIR)
+        // Only plugins that never hand the server the password, unless TLS with a verified
+        // certificate protects the link (checked above). The list is checked before the first
+        // plugin runs, so a server that asks for mysql_clear_password in its greeting, or later
+        // by an AuthSwitchRequest, is refused before anything is sent. (Connector/C matches
+        // with strstr: a name that is only part of one of these finds no built-in plugin and
+        // gets the fallback, which sends no password.)
+        let allowedPlugins = (AuthenticationPlugin.neverRevealing + identity.authPlugins).map { $0.rawValue }
+        _ = mysql_options(handle, MARIADB_OPT_RESTRICTED_AUTH, allowedPlugins.joined(separator: ","))
+        _ = mysql_options(handle, MARIADB_OPT_IO_WAIT, unsafeBitCast(ConnectionWait.hook, to: UnsafeRawPointer.self))
         if mode != .disable {
             // Set explicitly: Connector/C 3.3 neither enforces TLS nor checks the host name by
             // default. A CA (file or directory) makes it check the chain in every mode.
@@ -157,7 +204,9 @@ package final class MariaDBConnection {
                 if let value { _ = mysql_options(handle, option, value) }
             }
             // In Connector/C 3.3 "enforce" only asks for TLS (use_ssl): it is what `preferred`
-            // needs, and a server without TLS is refused below for the stricter modes.
+            // needs, and a server without TLS is refused below for the stricter modes. Only with
+            // the host name checked does Connector/C itself refuse a server without TLS before
+            // sending the login (see README, TLS and failover).
             var enforce: my_bool = 1
             var verifyServer: my_bool = mode == .verifyIdentity ? 1 : 0
             _ = mysql_options(handle, MYSQL_OPT_SSL_ENFORCE, &enforce)
@@ -165,19 +214,20 @@ package final class MariaDBConnection {
         }
 
         var host: String? = nil
-        var port: UInt32 = 0
-        var socket: String? = nil
+        var port = UInt32(MARIADB_PORT)
+        // Also for `localhost`, which Connector/C reaches through a socket.
+        var socket = MARIADB_UNIX_ADDR
         switch identity.servers[serverIndex] {
         case .defaultSocket: break
         case .socket(let path): socket = path
         case .network(let name, let number):
             host = name
-            port = number
+            if number != 0 { port = number }
         }
         let connected = withOptionalCString(host) { host in
-            withOptionalCString(socket) { socket in
+            socket.withCString { socket in
                 withOptionalCString(options.db) { database in
-                    withOptionalCString(options.user) { user in
+                    (options.user ?? "").withCString { user in
                         let password = options.passwd ?? SecretBytes([])
                         return password.withCString { password in
                             mysql_real_connect(handle, host, user, password, database, port, socket, 0) != nil
@@ -186,12 +236,19 @@ package final class MariaDBConnection {
                 }
             }
         }
+        // Already set by the wait hook in every ordinary case; this covers a connect that never
+        // had to wait.
+        ConnectionWait.setCloseOnExec(mysql_get_socket(handle))
         guard connected else {
             var message = errorText(handle)
             let code = mysql_errno(handle)
             // CR_SSL_CONNECTION_ERROR: say which TLS setting refused the server.
             if mode != .disable, code == 2026 { message += " (ssl_mode=\(mode.optionValue))" }
-            let error = DatabaseError(kind: .unavailable, code: code, message: message)
+            // CR_PLUGIN_NOT_ALLOWED: say why, and what to do for MySQL 8's default.
+            if code == 5010 {
+                message += " (only \(allowedPlugins.joined(separator: ", ")) are used without a verified TLS link; for caching_sha2_password set ssl_mode=verify_identity, ssl_ca and ssl_auth_plugins=caching_sha2_password)"
+            }
+            let error = DatabaseError(kind: code == 5010 ? .statement : .unavailable, code: code, message: message)
             mysql_close(handle)
             return .failure(error)
         }
@@ -203,7 +260,8 @@ package final class MariaDBConnection {
                 kind: .unavailable, code: 2026,
                 message: "TLS/SSL error: the server does not support TLS, which ssl_mode=\(mode.optionValue) requires"))
         }
-        return .success(MariaDBConnection(handle: handle, identity: identity, serverIndex: serverIndex))
+        let connection = MariaDBConnection(handle: handle, identity: identity, serverIndex: serverIndex)
+        return .success(connection)
     }
 
     /// Runs `sql` with `parameters` bound as strings, one per `?`, and returns the row count
@@ -228,7 +286,7 @@ package final class MariaDBConnection {
         guard let statement = mysql_stmt_init(handle) else { return .failure(connectionError()) }
         let prepared = sql.withCString { mysql_stmt_prepare(statement, $0, UInt(strlen($0))) }
         guard prepared == 0 else {
-            let error = statementError(statement)
+            let error = statementError(statement, withBoundValues: false)
             mysql_stmt_close(statement)
             return .failure(error)
         }
@@ -338,11 +396,29 @@ package final class MariaDBConnection {
         DatabaseError(kind: .unavailable, code: mysql_errno(handle), message: errorText(handle))
     }
 
-    private func statementError(_ statement: UnsafeMutablePointer<MYSQL_STMT>) -> DatabaseError {
+    /// Server errors whose text names only schema objects, columns or the server's state, never
+    /// a value: access denied (1044, 1045, 1142, 1143), no database (1046, 1049), unknown column
+    /// or table (1054, 1146), NULL or too long for a column (1048, 1406), lock wait, deadlock,
+    /// read-only or interrupted (1205, 1213, 1290, 1317), too many connections (1040).
+    static let valueFreeServerErrors: Set<UInt32> = [
+        1040, 1044, 1045, 1046, 1048, 1049, 1054, 1142, 1143, 1146, 1205, 1213, 1290, 1317, 1406,
+    ]
+
+    /// The error of `statement`. Once values are bound (`withBoundValues`), a server error's
+    /// text is logged only when it cannot quote one: MariaDB's 1366 ("Incorrect string value:
+    /// '\xF0\x9F…' for column …"), 1292 or 1062 ("Duplicate entry '…'") copy part of a bound
+    /// value, which may be a new password or a hash, into the message.
+    private func statementError(_ statement: UnsafeMutablePointer<MYSQL_STMT>, withBoundValues: Bool = true) -> DatabaseError {
         let code = mysql_stmt_errno(statement)
-        let message = String(cString: mysql_stmt_error(statement))
         // Client errors (CR_*, 2000-2999) mean the server is gone or silent; server errors mean the SQL is wrong.
-        return DatabaseError(kind: (2000..<3000).contains(code) ? .unavailable : .statement, code: code, message: message)
+        let kind: DatabaseError.Kind = (2000..<3000).contains(code) ? .unavailable : .statement
+        if withBoundValues, kind == .statement, !Self.valueFreeServerErrors.contains(code) {
+            let state = String(cString: mysql_stmt_sqlstate(statement))
+            return DatabaseError(
+                kind: kind, code: code,
+                message: "server error \(code) (SQLSTATE \(LogText.escaped(state, limit: 5))); its text is not logged: it may quote a bound value")
+        }
+        return DatabaseError(kind: kind, code: code, message: String(cString: mysql_stmt_error(statement)))
     }
 }
 

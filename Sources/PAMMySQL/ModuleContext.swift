@@ -32,9 +32,13 @@ final class ModuleContext {
     /// The status the authentication SELECT already read, for the account line that follows
     /// in the same transaction (one SELECT per login instead of two). Only what the account
     /// line needs: the stored password itself is not kept for the rest of the transaction.
+    /// Keyed by everything that chose the row: the user, the statement (table, columns,
+    /// `where`) and the connection identity (servers, SQL login, database), so an account line
+    /// that points elsewhere reads its own row.
     struct AccountRow {
         let user: [UInt8]
         let sql: String
+        let identity: ConnectionIdentity
         let statusValue: SecretBytes?
         let passwordIsNull: Bool
     }
@@ -42,8 +46,9 @@ final class ModuleContext {
     var accountRow: AccountRow?
 
     deinit {
-        // pam_end(): the connection outlives the transaction in the process-wide pool.
-        if let connection { ConnectionPool.shared.checkIn(connection) }
+        // pam_end(): the connection outlives the transaction in the process-wide pool, except in
+        // a set-uid host, whose later life (the caller's shell, a changed uid) we do not control.
+        if let connection, !SecureExecution.isActive { ConnectionPool.shared.checkIn(connection) }
     }
 
     /// A connection for the current options: this handle's own, else one from the pool, else a
@@ -67,7 +72,7 @@ final class ModuleContext {
                 current.abandon()
             }
         }
-        if !fresh, let pooled = ConnectionPool.shared.checkOut(identity) {
+        if !fresh, !SecureExecution.isActive, let pooled = ConnectionPool.shared.checkOut(identity) {
             if !preferEarlierServer(than: pooled) {
                 trace("reusing an open connection to \(pooled.identity.servers[pooled.serverIndex].description)")
                 connection = pooled
@@ -106,6 +111,11 @@ final class ModuleContext {
         var lastError: DatabaseError?
         for index in order {
             let server = servers[index]
+            if let remaining = LoginDeadline.remainingMilliseconds(), remaining <= 0 {
+                // Not tried, so not marked as failed either.
+                log(.err, "login_timeout (\(options.loginTimeout) s) reached before server \(index + 1) of \(servers.count) (\(server.description)) could be tried")
+                break
+            }
             trace("connecting to server \(index + 1) of \(servers.count) (\(server.description)) as \(LogText.escaped(identity.user))")
             switch MariaDBConnection.open(options, identity: identity, serverIndex: index) {
             case .success(let opened):

@@ -83,7 +83,8 @@ extension ModuleCall {
         switch lookupRow(combined) {
         case .success(let found) where found.count >= 2:
             context.accountRow = ModuleContext.AccountRow(
-                user: user, sql: combined, statusValue: found[0], passwordIsNull: found[1] == nil)
+                user: user, sql: combined, identity: ConnectionIdentity(options), statusValue: found[0],
+                passwordIsNull: found[1] == nil)
             return .success(Array(found.dropFirst()))
         case .failure(.database(let error)) where error.kind == .statement:
             trace("the status column cannot be read with the password (\(LogText.escaped(error.message))); using the password query")

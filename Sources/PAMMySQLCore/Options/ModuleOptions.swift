@@ -53,6 +53,15 @@ public struct ModuleOptions {
     /// every kind work, which is what postfixadmin 4 writes. Dovecot 2.3's SQL default was MD5.
     public static let defaultPassSchemeDefault = "CRYPT"
 
+    /// New: seconds one PAM call may spend on the database in all (every server of a `host`
+    /// list, connect, TLS, queries): a login answers within this even when each step uses its
+    /// whole timeout. 7 s keeps failover inside the 8 s a daemon answering Postfix has.
+    public var loginTimeout: UInt32 = 7
+    /// New: authentication plugins allowed in addition to those that never hand the server
+    /// the password (`mysql_native_password`, `client_ed25519`), and only on a verified TLS
+    /// link (`ssl_mode=verify_ca` or `verify_identity`).
+    public var sslAuthPlugins: [AuthenticationPlugin] = []
+
     /// New: seconds a server of a `host` list that failed to connect is skipped.
     public var failoverRetry: UInt32 = 30
     /// New (pam_mysql 1.0 names): TLS to the database. nil: not set (see `effectiveSSLMode`).
@@ -106,6 +115,37 @@ public enum SSLMode: String, Sendable, Equatable {
     public var optionValue: String { rawValue }
 }
 
+/// Connector/C authentication plugins, by what they give a server that asks for them.
+public enum AuthenticationPlugin: String, Sendable, Equatable, CaseIterable {
+    /// A scramble of the password's hash (the server chooses the salt): never the password.
+    case nativePassword = "mysql_native_password"
+    /// An Ed25519 signature of the server's nonce: never the password.
+    case ed25519 = "client_ed25519"
+    /// MySQL 8's default: without TLS it encrypts the password to an RSA key the server
+    /// itself supplies, so a rogue server reads it.
+    case cachingSHA2 = "caching_sha2_password"
+    /// As caching_sha2_password.
+    case sha256 = "sha256_password"
+    /// The password in clear (LDAP or PAM authentication on the server).
+    case clearPassword = "mysql_clear_password"
+    /// Answers the server's prompts with the password in clear.
+    case dialog
+
+    /// Allowed on every link.
+    public static let neverRevealing: [AuthenticationPlugin] = [.nativePassword, .ed25519]
+
+    /// The comma-separated list of `ssl_auth_plugins`; nil when a name is unknown.
+    public static func list(_ value: String) -> [AuthenticationPlugin]? {
+        var plugins: [AuthenticationPlugin] = []
+        for part in value.split(separator: ",", omittingEmptySubsequences: true) {
+            let name = String(decoding: part.utf8.filter { $0 != 32 && $0 != 9 }, as: UTF8.self)
+            guard let plugin = AuthenticationPlugin(rawValue: asciiLowercased(name)) else { return nil }
+            if !plugins.contains(plugin) { plugins.append(plugin) }
+        }
+        return plugins
+    }
+}
+
 /// Why a set of options cannot be used. Each maps to PAM_SERVICE_ERR.
 public enum OptionError: Error, Equatable, Sendable {
     /// `crypt=` got a value pam_mysql does not accept (`origin` names the argument or file line).
@@ -120,6 +160,8 @@ public enum OptionError: Error, Equatable, Sendable {
     case invalidQuery(reason: String, origin: String)
     /// `ssl_mode=` got a value we do not know.
     case invalidSSLMode(origin: String)
+    /// `ssl_auth_plugins=` names a plugin we do not know.
+    case invalidAuthPlugins(origin: String)
 
     public var message: String {
         switch self {
@@ -135,6 +177,8 @@ public enum OptionError: Error, Equatable, Sendable {
             "invalid query value (\(origin)): \(reason)"
         case .invalidSSLMode(let origin):
             "invalid ssl_mode value (\(origin)): use disable, preferred, require (or enforce), verify_ca or verify_identity"
+        case .invalidAuthPlugins(let origin):
+            "invalid ssl_auth_plugins value (\(origin)): use a comma-separated list of \(AuthenticationPlugin.allCases.map { $0.rawValue }.joined(separator: ", "))"
         }
     }
 }

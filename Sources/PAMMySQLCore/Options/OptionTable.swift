@@ -15,6 +15,7 @@ public struct OptionSpec: Sendable {
         case dovecotScheme
         case query
         case sslMode
+        case authPlugins
     }
 
     /// Name on a pam.d line, or nil when the option exists only in the config file.
@@ -76,6 +77,8 @@ public enum OptionTable {
         OptionSpec(argumentName: "ssl_cert", configKey: "users.ssl_cert", kind: .text { $0.sslCert = $1 }),
         OptionSpec(argumentName: "ssl_key", configKey: "users.ssl_key", kind: .text { $0.sslKey = $1 }),
         OptionSpec(argumentName: "ssl_cipher", configKey: "users.ssl_cipher", kind: .text { $0.sslCipher = $1 }),
+        OptionSpec(argumentName: "ssl_auth_plugins", configKey: "users.ssl_auth_plugins", kind: .authPlugins),
+        OptionSpec(argumentName: "login_timeout", configKey: "users.login_timeout", kind: .seconds { $0.loginTimeout = $1 }),
     ]
 
     public static func argument(named name: String) -> OptionSpec? {
@@ -122,6 +125,9 @@ extension OptionSpec {
         case .sslMode:
             guard let mode = SSLMode(optionValue: text()) else { throw .invalidSSLMode(origin: origin()) }
             options.sslMode = mode
+        case .authPlugins:
+            guard let plugins = AuthenticationPlugin.list(text()) else { throw .invalidAuthPlugins(origin: origin()) }
+            options.sslAuthPlugins = plugins
         case .seconds(let set):
             let digits = text()
             guard !digits.isEmpty, digits.utf8.count <= 4, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),

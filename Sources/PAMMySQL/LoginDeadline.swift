@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The point in time by which the current PAM call must have finished its database work
+/// (`login_timeout`), per thread: threaded hosts run several PAM calls at once, and Connector/C
+/// calls `ConnectionWait.hook` without any context of ours.
+///
+/// The deadline bounds the sum of every connect, TLS handshake and query of one call, whatever
+/// the number of servers in `host`; a daemon answering Postfix must answer within 10 s.
+enum LoginDeadline {
+    /// Monotonic milliseconds, stored in a thread-specific slot as a pointer-sized integer (0 is
+    /// "no deadline").
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// Runs `body` with a deadline `seconds` from now on this thread (restoring the previous one).
+    static func with<R>(seconds: UInt32, _ body: () -> R) -> R {
+        let previous = pthread_getspecific(key)
+        let until = nowMilliseconds() + Int64(seconds) * 1000
+        pthread_setspecific(key, UnsafeRawPointer(bitPattern: UInt(until)))
+        defer { pthread_setspecific(key, previous) }
+        return body()
+    }
+
+    /// Milliseconds left (0 or less: passed), or nil when no deadline is set on this thread.
+    static func remainingMilliseconds() -> Int64? {
+        guard let raw = pthread_getspecific(key) else { return nil }
+        return Int64(UInt(bitPattern: raw)) - nowMilliseconds()
+    }
+
+    /// Whole seconds left for a Connector/C timeout option (at least 1: 0 would mean "wait
+    /// forever"), capped by `configured`; the wait hook enforces the exact remainder.
+    static func seconds(cappedBy configured: UInt32) -> UInt32 {
+        guard let remaining = remainingMilliseconds() else { return configured }
+        let left = UInt32(clamping: max(1, (remaining + 999) / 1000))
+        return min(configured, left)
+    }
+
+    static func nowMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+}
