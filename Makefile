@@ -60,7 +60,11 @@ $(HELPERS)/pam_concurrency: Tests/integration/helpers/pam_concurrency.c
 	mkdir -p $(HELPERS)
 	cc -O2 -Wall -Wextra -pthread -o $@ $< -lpam
 
-helpers: $(HELPERS)/pam_loop $(HELPERS)/libsyslog_capture.so $(HELPERS)/pam_preset_authtok.so $(HELPERS)/pam_concurrency
+$(HELPERS)/pam_exec_probe: Tests/integration/helpers/pam_exec_probe.c
+	mkdir -p $(HELPERS)
+	cc -O2 -Wall -Wextra -o $@ $< -lpam
+
+helpers: $(HELPERS)/pam_loop $(HELPERS)/libsyslog_capture.so $(HELPERS)/pam_preset_authtok.so $(HELPERS)/pam_concurrency $(HELPERS)/pam_exec_probe
 
 unit-test: $(MODULE)
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests

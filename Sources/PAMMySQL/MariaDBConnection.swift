@@ -23,6 +23,9 @@ package struct DatabaseError: Error {
     /// Client-side errors that mean the connection itself is gone, so a reused one may be
     /// replaced and the statement sent again.
     var isLostConnection: Bool { code == 2006 || code == 2013 || code == 2055 }
+
+    /// After this error the connection cannot be used again.
+    var breaksConnection: Bool { kind == .unavailable }
 }
 
 /// What a statement returned. A SELECT keeps only its first row: pam_mysql only needs to tell
@@ -137,7 +140,12 @@ package final class MariaDBConnection {
     /// The most a packet from the server may hold. A row is one packet: the module reads at
     /// most `maximumStoredValueLength` bytes of a value, and without this bound a hostile server
     /// could make Connector/C buffer a row of up to 1 GiB first.
-    static let maximumPacketSize = 64 * 1024
+    /// A stored value over `maximumStoredValueLength` but within this limit is still read, up
+    /// to that length, and refused as malformed, as before. A larger row ends the connection:
+    /// Connector/C 3.3 then reports "Lost connection to server during query" (CR_SERVER_LOST:
+    /// `ma_net_safe_read` compares its own CR_NET_PACKET_TOO_LARGE with the server's
+    /// ER_NET_PACKET_TOO_LARGE), so the login gets PAM_AUTHINFO_UNAVAIL.
+    static let maximumPacketSize = 2 * 1024 * 1024
 
     /// Connects to entry `serverIndex` of the identity's server list.
     ///
@@ -244,9 +252,10 @@ package final class MariaDBConnection {
             let code = mysql_errno(handle)
             // CR_SSL_CONNECTION_ERROR: say which TLS setting refused the server.
             if mode != .disable, code == 2026 { message += " (ssl_mode=\(mode.optionValue))" }
-            // CR_PLUGIN_NOT_ALLOWED: say why, and what to do for MySQL 8's default.
+            // CR_PLUGIN_NOT_ALLOWED. Connector/C's text names the greeting's plugin even when a
+            // later AuthSwitchRequest asked for the refused one, so it is replaced.
             if code == 5010 {
-                message += " (only \(allowedPlugins.joined(separator: ", ")) are used without a verified TLS link; for caching_sha2_password set ssl_mode=verify_identity, ssl_ca and ssl_auth_plugins=caching_sha2_password)"
+                message = "the server asked for an authentication plugin outside \(allowedPlugins.joined(separator: ", ")); the password was not sent (others need ssl_mode=verify_identity or verify_ca and ssl_auth_plugins)"
             }
             let error = DatabaseError(kind: code == 5010 ? .statement : .unavailable, code: code, message: message)
             mysql_close(handle)

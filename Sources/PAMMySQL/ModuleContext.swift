@@ -153,7 +153,7 @@ final class ModuleContext {
             case .success(let value): acquired = value
             }
             let result = acquired.connection.execute(sql, parameters: parameters, maximumValueLength: maximumStoredValueLength)
-            if case .failure(let error) = result, error.kind == .unavailable {
+            if case .failure(let error) = result, error.breaksConnection {
                 dropConnection()
                 if error.isLostConnection, acquired.reused, attempt == 0 {
                     trace("the open connection was lost (\(LogText.escaped(error.message))); reconnecting once")

@@ -163,6 +163,7 @@ _HELPER_BUILDS = (
     ),
     (HERE / "helpers" / "pam_loop.c", PAM_LOOP, [], ["-lpam"]),
     (HERE / "helpers" / "pam_concurrency.c", HELPERS_DIR / "pam_concurrency", ["-pthread"], ["-lpam"]),
+    (HERE / "helpers" / "pam_exec_probe.c", HELPERS_DIR / "pam_exec_probe", [], ["-lpam"]),
     (
         HERE / "helpers" / "pam_preset_authtok.c",
         PRESET_MODULE,
