@@ -42,10 +42,7 @@ extension ModuleCall {
         }
         // An empty stored password is refused like a NULL one unless nullok allows it
         // (pam_mysql let an empty answer in with crypt=0 whatever the flags said).
-        guard !stored.isEmpty || (options.nullOK && !disallowsNullAuthToken) else {
-            log(.notice, "user \"\(userForLog)\" has an empty stored password: refused (nullok is not set)")
-            return .mismatch
-        }
+        guard !stored.isEmpty || emptyStoredPasswordIsAllowed() else { return .mismatch }
         guard let password else { return .mismatch }
         guard password.count <= maximumPasswordLength else {
             log(.notice, "password for user \"\(userForLog)\" refused: longer than \(maximumPasswordLength) bytes")
@@ -58,12 +55,27 @@ extension ModuleCall {
             return .match
         case .mismatch:
             return .mismatch
+        case .storedSecretIsEmpty:
+            // `{PLAIN}` with nothing after it: the same rule as an empty column.
+            guard emptyStoredPasswordIsAllowed() else { return .mismatch }
+            return password.isEmpty ? .match : .mismatch
         case .malformed(let reason):
             log(.err, "stored password of user \"\(userForLog)\" is not a valid \(options.crypt.label) value: \(reason)")
             // The one place the mode decides: pam_mysql's modes count it as a wrong password.
             let outcome = options.crypt.malformedOutcome
             return outcome == .authError ? .mismatch : .failed(outcome)
         }
+    }
+}
+
+extension ModuleCall {
+    /// Debian's rule for NULL passwords, applied to empty ones too: only with `nullok`, and only
+    /// when the application did not pass PAM_DISALLOW_NULL_AUTHTOK. Logs the refusal.
+    fileprivate func emptyStoredPasswordIsAllowed() -> Bool {
+        if options.nullOK && !disallowsNullAuthToken { return true }
+        let why = options.nullOK ? "the application passed PAM_DISALLOW_NULL_AUTHTOK" : "nullok is not set"
+        log(.notice, "user \"\(userForLog)\" has an empty stored password: refused (\(why))")
+        return false
     }
 }
 
