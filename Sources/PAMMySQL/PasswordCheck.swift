@@ -24,9 +24,7 @@ extension ModuleCall {
         case .failure(.userUnknown):
             log(.err, "SELECT returned no result.")
             if let password, password.count <= maximumPasswordLength {
-                _ = PasswordSchemes.verify(
-                    mode: options.crypt, password: password, stored: PasswordSchemes.decoyStoredValue(for: options.crypt),
-                    context: context)
+                _ = PasswordSchemes.verify(mode: options.crypt, password: password, stored: decoyStoredValue(), context: context)
             }
             return .userUnknown
         case .failure(let failure): return .failed(outcome(for: failure))
@@ -49,6 +47,9 @@ extension ModuleCall {
             return .mismatch
         }
         let verification = PasswordSchemes.verify(mode: options.crypt, password: password, stored: stored, context: context)
+        if verification == .match || verification == .mismatch {
+            DecoyMemory.noteVerified(stored, mode: options.crypt, defaultPassScheme: options.defaultPassScheme)
+        }
         switch verification {
         case .match:
             trace("password verified with \(options.crypt.label)")
@@ -69,6 +70,15 @@ extension ModuleCall {
 }
 
 extension ModuleCall {
+    /// What an unknown user's password is verified against: `decoy_hash` when set (and of
+    /// this mode's kind), else the method and cost of the last value verified in this process,
+    /// else the mode's fixed decoy (SHA-512-crypt for crypt=1 and crypt=dovecot).
+    fileprivate func decoyStoredValue() -> SecretBytes {
+        let mode = options.crypt
+        return options.decoyHash?.storedValue(for: mode) ?? DecoyMemory.last(for: mode)?.storedValue(for: mode)
+            ?? PasswordSchemes.decoyStoredValue(for: mode)
+    }
+
     /// Debian's rule for NULL passwords, applied to empty ones too: only with `nullok`, and only
     /// when the application did not pass PAM_DISALLOW_NULL_AUTHTOK. Logs the refusal.
     fileprivate func emptyStoredPasswordIsAllowed() -> Bool {

@@ -62,6 +62,9 @@ public struct ModuleOptions {
     public var sslCert: String?
     public var sslKey: String?
     public var sslCipher: String?
+    /// New: the decoy an unknown user's password is verified against (crypt=1 and
+    /// crypt=dovecot), fixed; nil: that of the last stored value verified in this process.
+    public var decoyHash: DecoyHash?
 
     /// What the TLS options together ask for: `ssl_mode` when set; without it, any `ssl_*`
     /// option means TLS is wanted, verified when a CA is given (`verify_identity`), else
@@ -120,6 +123,8 @@ public enum OptionError: Error, Equatable, Sendable {
     case invalidQuery(reason: String, origin: String)
     /// `ssl_mode=` got a value we do not know.
     case invalidSSLMode(origin: String)
+    /// `decoy_hash=` names no method we make decoys of, or a cost out of its range.
+    case invalidDecoyHash(origin: String)
 
     public var message: String {
         switch self {
@@ -135,6 +140,8 @@ public enum OptionError: Error, Equatable, Sendable {
             "invalid query value (\(origin)): \(reason)"
         case .invalidSSLMode(let origin):
             "invalid ssl_mode value (\(origin)): use disable, preferred, require (or enforce), verify_ca or verify_identity"
+        case .invalidDecoyHash(let origin):
+            "invalid decoy_hash value (\(origin)): use yescrypt[,1-7], bcrypt[,4-13], sha512[,1000-1000000] or sha256[,1000-1000000]"
         }
     }
 }

@@ -12,6 +12,7 @@ public struct OptionSpec: Sendable {
         case seconds(@Sendable (inout ModuleOptions, UInt32) -> Void)
         case crypt
         case cryptMethod
+        case decoyHash
         case dovecotScheme
         case query
         case sslMode
@@ -76,6 +77,7 @@ public enum OptionTable {
         OptionSpec(argumentName: "ssl_cert", configKey: "users.ssl_cert", kind: .text { $0.sslCert = $1 }),
         OptionSpec(argumentName: "ssl_key", configKey: "users.ssl_key", kind: .text { $0.sslKey = $1 }),
         OptionSpec(argumentName: "ssl_cipher", configKey: "users.ssl_cipher", kind: .text { $0.sslCipher = $1 }),
+        OptionSpec(argumentName: "decoy_hash", configKey: "users.decoy_hash", kind: .decoyHash),
     ]
 
     public static func argument(named name: String) -> OptionSpec? {
@@ -109,6 +111,9 @@ extension OptionSpec {
         case .cryptMethod:
             guard let method = CryptMethod(rawValue: asciiLowercased(text())) else { throw .invalidCryptMethod(origin: origin()) }
             options.cryptMethod = method
+        case .decoyHash:
+            guard let decoy = DecoyHash.configured(text()) else { throw .invalidDecoyHash(origin: origin()) }
+            options.decoyHash = decoy
         case .dovecotScheme:
             // Checked now, so a typo fails the line instead of every login; suffixes allowed.
             let name = text()

@@ -57,11 +57,16 @@ public enum CryptFunction {
     }
 
     /// A new salt for `prefix` from libxcrypt's secure random source (`crypt_gensalt_rn`
-    /// with a NULL random buffer).
-    public static func generateSalt(prefix: String, count: UInt = 0) -> String? {
+    /// with a NULL random buffer), or, given `fixedBytes`, the setting those bytes make (the
+    /// decoy's: the same every time, and nobody's salt).
+    public static func generateSalt(prefix: String, count: UInt = 0, fixedBytes: [UInt8]? = nil) -> String? {
         var output = [CChar](repeating: 0, count: Int(CRYPT_GENSALT_OUTPUT_SIZE))
         let ok = output.withUnsafeMutableBufferPointer { buffer in
-            crypt_gensalt_rn(prefix, count, nil, 0, buffer.baseAddress, Int32(buffer.count)) != nil
+            guard let fixedBytes else {
+                return crypt_gensalt_rn(prefix, count, nil, 0, buffer.baseAddress, Int32(buffer.count)) != nil
+            }
+            let signed = fixedBytes.map { CChar(bitPattern: $0) }
+            return crypt_gensalt_rn(prefix, count, signed, Int32(signed.count), buffer.baseAddress, Int32(buffer.count)) != nil
         }
         guard ok else { return nil }
         return String(decoding: output.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
