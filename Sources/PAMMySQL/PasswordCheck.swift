@@ -24,9 +24,7 @@ extension ModuleCall {
         case .failure(.userUnknown):
             log(.err, "SELECT returned no result.")
             if let password, password.count <= maximumPasswordLength {
-                _ = PasswordSchemes.verify(
-                    mode: options.crypt, password: password, stored: PasswordSchemes.decoyStoredValue(for: options.crypt),
-                    context: context)
+                _ = PasswordSchemes.verify(mode: options.crypt, password: password, stored: decoyStoredValue(), context: context)
             }
             return .userUnknown
         case .failure(let failure): return .failed(outcome(for: failure))
@@ -42,28 +40,52 @@ extension ModuleCall {
         }
         // An empty stored password is refused like a NULL one unless nullok allows it
         // (pam_mysql let an empty answer in with crypt=0 whatever the flags said).
-        guard !stored.isEmpty || (options.nullOK && !disallowsNullAuthToken) else {
-            log(.notice, "user \"\(userForLog)\" has an empty stored password: refused (nullok is not set)")
-            return .mismatch
-        }
+        guard !stored.isEmpty || emptyStoredPasswordIsAllowed() else { return .mismatch }
         guard let password else { return .mismatch }
         guard password.count <= maximumPasswordLength else {
             log(.notice, "password for user \"\(userForLog)\" refused: longer than \(maximumPasswordLength) bytes")
             return .mismatch
         }
         let verification = PasswordSchemes.verify(mode: options.crypt, password: password, stored: stored, context: context)
+        if verification == .match || verification == .mismatch {
+            DecoyMemory.noteVerified(stored, mode: options.crypt, defaultPassScheme: options.defaultPassScheme)
+        }
         switch verification {
         case .match:
             trace("password verified with \(options.crypt.label)")
             return .match
         case .mismatch:
             return .mismatch
+        case .storedSecretIsEmpty:
+            // `{PLAIN}` with nothing after it: the same rule as an empty column.
+            guard emptyStoredPasswordIsAllowed() else { return .mismatch }
+            return password.isEmpty ? .match : .mismatch
         case .malformed(let reason):
             log(.err, "stored password of user \"\(userForLog)\" is not a valid \(options.crypt.label) value: \(reason)")
             // The one place the mode decides: pam_mysql's modes count it as a wrong password.
             let outcome = options.crypt.malformedOutcome
             return outcome == .authError ? .mismatch : .failed(outcome)
         }
+    }
+}
+
+extension ModuleCall {
+    /// What an unknown user's password is verified against: `decoy_hash` when set (and of
+    /// this mode's kind), else the method and cost of the last value verified in this process,
+    /// else the mode's fixed decoy (SHA-512-crypt for crypt=1 and crypt=dovecot).
+    fileprivate func decoyStoredValue() -> SecretBytes {
+        let mode = options.crypt
+        return options.decoyHash?.storedValue(for: mode) ?? DecoyMemory.last(for: mode)?.storedValue(for: mode)
+            ?? PasswordSchemes.decoyStoredValue(for: mode)
+    }
+
+    /// Debian's rule for NULL passwords, applied to empty ones too: only with `nullok`, and only
+    /// when the application did not pass PAM_DISALLOW_NULL_AUTHTOK. Logs the refusal.
+    fileprivate func emptyStoredPasswordIsAllowed() -> Bool {
+        if options.nullOK && !disallowsNullAuthToken { return true }
+        let why = options.nullOK ? "the application passed PAM_DISALLOW_NULL_AUTHTOK" : "nullok is not set"
+        log(.notice, "user \"\(userForLog)\" has an empty stored password: refused (\(why))")
+        return false
     }
 }
 

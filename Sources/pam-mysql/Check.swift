@@ -217,12 +217,15 @@ struct Checker {
             report.warn("stored value", "recognised as \(options.crypt.label), and the empty password matches it", fix: "set a real password")
         case .mismatch:
             report.ok("stored value", "recognised as \(options.crypt.label)")
+        case .storedSecretIsEmpty:
+            report.fail("stored value", "\(options.crypt.label) value of an empty password: refused unless nullok", fix: "set a password (pam-mysql hash makes a stored value)")
+            return
         }
         guard let password else { return }
         switch PasswordSchemes.verify(mode: options.crypt, password: password, stored: stored, context: context) {
         case .match:
             report.ok("password", "verifies")
-        case .mismatch, .malformed:
+        case .mismatch, .malformed, .storedSecretIsEmpty:
             report.fail("password", "does not verify against the stored value", fix: "check the password, or store a new value (pam-mysql hash)")
         }
     }

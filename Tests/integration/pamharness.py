@@ -530,8 +530,12 @@ def run_pam_loop(
     env: dict[str, str] | None = None,
     preload: bool = True,
     wrap: Sequence[str] = (),
+    first_user: str | None = None,
 ) -> Result:
     """Run build/test-helpers/pam_loop.
+
+    first_user: PAM_USER of the first iteration only (pam_loop -F), e.g. a known user
+    before a run of unknown ones in the same process.
 
     user None: pam_start gets NULL (the module's pam_get_user then prompts).
     answers: conversation answers in order, reused for every iteration;
@@ -561,6 +565,8 @@ def run_pam_loop(
         argv: list[str | bytes] = [*wrap, str(PAM_LOOP), "-s", str(service)]
         if user is not None:
             argv += ["-u", user]
+        if first_user is not None:
+            argv += ["-F", first_user]
         if confdir is not None:
             argv += ["-c", str(confdir)]
         argv += ["-n", str(count), "-o", ",".join(_PAM_LOOP_OPS.get(o, o) for o in ops)]

@@ -71,6 +71,9 @@ public struct ModuleOptions {
     public var sslCert: String?
     public var sslKey: String?
     public var sslCipher: String?
+    /// New: the decoy an unknown user's password is verified against (crypt=1 and
+    /// crypt=dovecot), fixed; nil: that of the last stored value verified in this process.
+    public var decoyHash: DecoyHash?
 
     /// What the TLS options together ask for: `ssl_mode` when set; without it, any `ssl_*`
     /// option means TLS is wanted, verified when a CA is given (`verify_identity`), else
@@ -162,6 +165,8 @@ public enum OptionError: Error, Equatable, Sendable {
     case invalidSSLMode(origin: String)
     /// `ssl_auth_plugins=` names a plugin we do not know.
     case invalidAuthPlugins(origin: String)
+    /// `decoy_hash=` names no method we make decoys of, or a cost out of its range.
+    case invalidDecoyHash(origin: String)
 
     public var message: String {
         switch self {
@@ -179,6 +184,8 @@ public enum OptionError: Error, Equatable, Sendable {
             "invalid ssl_mode value (\(origin)): use disable, preferred, require (or enforce), verify_ca or verify_identity"
         case .invalidAuthPlugins(let origin):
             "invalid ssl_auth_plugins value (\(origin)): use a comma-separated list of \(AuthenticationPlugin.allCases.map { $0.rawValue }.joined(separator: ", "))"
+        case .invalidDecoyHash(let origin):
+            "invalid decoy_hash value (\(origin)): use yescrypt[,1-7], bcrypt[,4-16], sha512[,1000-1000000] or sha256[,1000-1000000]"
         }
     }
 }

@@ -12,6 +12,7 @@ public struct OptionSpec: Sendable {
         case seconds(@Sendable (inout ModuleOptions, UInt32) -> Void)
         case crypt
         case cryptMethod
+        case decoyHash
         case dovecotScheme
         case query
         case sslMode
@@ -79,6 +80,7 @@ public enum OptionTable {
         OptionSpec(argumentName: "ssl_cipher", configKey: "users.ssl_cipher", kind: .text { $0.sslCipher = $1 }),
         OptionSpec(argumentName: "ssl_auth_plugins", configKey: "users.ssl_auth_plugins", kind: .authPlugins),
         OptionSpec(argumentName: "login_timeout", configKey: "users.login_timeout", kind: .seconds { $0.loginTimeout = $1 }),
+        OptionSpec(argumentName: "decoy_hash", configKey: "users.decoy_hash", kind: .decoyHash),
     ]
 
     public static func argument(named name: String) -> OptionSpec? {
@@ -112,6 +114,9 @@ extension OptionSpec {
         case .cryptMethod:
             guard let method = CryptMethod(rawValue: asciiLowercased(text())) else { throw .invalidCryptMethod(origin: origin()) }
             options.cryptMethod = method
+        case .decoyHash:
+            guard let decoy = DecoyHash.configured(text()) else { throw .invalidDecoyHash(origin: origin()) }
+            options.decoyHash = decoy
         case .dovecotScheme:
             // Checked now, so a typo fails the line instead of every login; suffixes allowed.
             let name = text()

@@ -57,61 +57,18 @@ public enum CryptFunction {
     }
 
     /// A new salt for `prefix` from libxcrypt's secure random source (`crypt_gensalt_rn`
-    /// with a NULL random buffer).
-    public static func generateSalt(prefix: String, count: UInt = 0) -> String? {
+    /// with a NULL random buffer), or, given `fixedBytes`, the setting those bytes make (the
+    /// decoy's: the same every time, and nobody's salt).
+    public static func generateSalt(prefix: String, count: UInt = 0, fixedBytes: [UInt8]? = nil) -> String? {
         var output = [CChar](repeating: 0, count: Int(CRYPT_GENSALT_OUTPUT_SIZE))
         let ok = output.withUnsafeMutableBufferPointer { buffer in
-            crypt_gensalt_rn(prefix, count, nil, 0, buffer.baseAddress, Int32(buffer.count)) != nil
+            guard let fixedBytes else {
+                return crypt_gensalt_rn(prefix, count, nil, 0, buffer.baseAddress, Int32(buffer.count)) != nil
+            }
+            let signed = fixedBytes.map { CChar(bitPattern: $0) }
+            return crypt_gensalt_rn(prefix, count, signed, Int32(signed.count), buffer.baseAddress, Int32(buffer.count)) != nil
         }
         guard ok else { return nil }
         return String(decoding: output.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-}
-
-/// Caps on the work factors a stored crypt(3) value can ask for. The value comes from the
-/// database: a corrupted or hostile row must not pin a CPU (or a gigabyte) inside sshd.
-public enum CryptCostLimit {
-    public static let maximumSHACryptRounds = 1_000_000
-    public static let maximumBcryptCost = 16
-    public static let maximumScryptLog2N = 16
-
-
-    /// A description of the excess, or nil when the value's cost is acceptable.
-    public static func excess(in stored: SecretBytes) -> String? {
-        stored.withUnsafeBytes { bytes -> String? in
-            // Read in place: the stored hash is a secret and an Array copy could not be wiped.
-            let text = UnsafeRawBufferPointer(rebasing: bytes.prefix(64))
-            func startsWith(_ prefix: String) -> Bool { text.starts(with: Array(prefix.utf8)) }
-            if startsWith("$5$rounds=") || startsWith("$6$rounds=") {
-                var rounds = 0
-                for byte in text.dropFirst(10) {
-                    guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { break }
-                    rounds = rounds * 10 + Int(byte - UInt8(ascii: "0"))
-                    if rounds > maximumSHACryptRounds { return "SHA-crypt rounds exceed \(maximumSHACryptRounds)" }
-                }
-                return nil
-            }
-            if text.count >= 7, text[0] == UInt8(ascii: "$"), text[1] == UInt8(ascii: "2"), text[3] == UInt8(ascii: "$") {
-                let tens = Int(text[4]) - 48
-                let ones = Int(text[5]) - 48
-                guard (0...9).contains(tens), (0...9).contains(ones) else { return nil }  // libxcrypt rejects it
-                if tens * 10 + ones > maximumBcryptCost { return "bcrypt cost exceeds \(maximumBcryptCost)" }
-                return nil
-            }
-            // yescrypt `$y$`/`$gy$`: flavour, then N as log2(N)-1 in one itoa64 character for
-            // ordinary values (a longer encoding means an enormous N).
-            let yescryptN: Int? = startsWith("$y$") ? 4 : startsWith("$gy$") ? 5 : nil
-            if let index = yescryptN, index < text.count {
-                guard let value = CryptAlphabet.itoa64.firstIndex(of: text[index]) else { return nil }
-                if value + 1 > maximumScryptLog2N { return "yescrypt N exceeds 2^\(maximumScryptLog2N)" }
-                return nil
-            }
-            // scrypt `$7$`: log2(N) in one itoa64 character.
-            if startsWith("$7$"), text.count > 3 {
-                guard let value = CryptAlphabet.itoa64.firstIndex(of: text[3]) else { return nil }
-                if value > maximumScryptLog2N { return "scrypt N exceeds 2^\(maximumScryptLog2N)" }
-            }
-            return nil
-        }
     }
 }

@@ -10,6 +10,8 @@
  *   -s SERVICE   PAM service name.
  *   -u USER      PAM_USER given to pam_start.  Without -u, pam_start gets
  *                NULL, so a module's pam_get_user() prompts ("login:").
+ *   -F USER      PAM_USER of the first iteration only (the others use -u), e.g. a
+ *                known user before a run of unknown ones, all in one process.
  *   -c CONFDIR   use pam_start_confdir() with this directory instead of
  *                /etc/pam.d (Linux-PAM >= 1.4).
  *   -n COUNT     number of iterations (default 1).  Each iteration is
@@ -281,7 +283,7 @@ static long resident_kb(void)
 
 int main(int argc, char **argv)
 {
-    const char *service = NULL, *user = NULL, *confdir = NULL, *rhost = NULL;
+    const char *service = NULL, *user = NULL, *first_user = NULL, *confdir = NULL, *rhost = NULL;
     const char *authtok_file = NULL, *oldauthtok_file = NULL;
     char *authtok = NULL, *oldauthtok = NULL;
     char *ops_spec = NULL;
@@ -293,10 +295,11 @@ int main(int argc, char **argv)
     int nops = 0;
     int opt;
 
-    while ((opt = getopt(argc, argv, "s:u:c:n:o:a:A:p:P:NEf:r:R:q")) != -1) {
+    while ((opt = getopt(argc, argv, "s:u:F:c:n:o:a:A:p:P:NEf:r:R:q")) != -1) {
         switch (opt) {
         case 's': service = optarg; break;
         case 'u': user = optarg; break;
+        case 'F': first_user = optarg; break;
         case 'c': confdir = optarg; break;
         case 'n': {
             char *end;
@@ -384,10 +387,11 @@ int main(int argc, char **argv)
 
         ans.next = 0;
         last_n = 0;
+        const char *this_user = (it == 0 && first_user) ? first_user : user;
         if (confdir)
-            rc = pam_start_confdir(service, user, &conv, confdir, &pamh);
+            rc = pam_start_confdir(service, this_user, &conv, confdir, &pamh);
         else
-            rc = pam_start(service, user, &conv, &pamh);
+            rc = pam_start(service, this_user, &conv, &pamh);
         if (rc != PAM_SUCCESS) {
             print_result(pamh, "start", rc);
             last_codes[last_n++] = rc;

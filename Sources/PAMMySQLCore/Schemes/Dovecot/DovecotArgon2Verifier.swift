@@ -49,12 +49,18 @@ struct DovecotArgon2Verifier: DovecotVerifier {
             ("p=", DovecotCostLimit.maximumArgon2Lanes),
         ]
         guard parameters.count == expected.count else { return "Argon2 parameters are not m=…,t=…,p=…" }
+        var values: [Int] = []
         for (parameter, (prefix, limit)) in zip(parameters, expected) {
             guard parameter.hasPrefix(prefix) else { return "Argon2 parameters are not m=…,t=…,p=…" }
             let digits = parameter.slice(2..<parameter.count)
-            guard DovecotFields.unsignedInteger(digits, limit: limit) != nil else {
+            guard let value = DovecotFields.unsignedInteger(digits, limit: limit) else {
                 return "Argon2 \(prefix.dropLast()) is not a number up to \(limit)"
             }
+            values.append(value)
+        }
+        // The time is memory × passes (libsodium runs the lanes one after the other).
+        guard values[0] * values[1] <= DovecotCostLimit.maximumArgon2MemoryPasses else {
+            return "Argon2 m*t exceeds \(DovecotCostLimit.maximumArgon2MemoryPasses) (KiB x passes)"
         }
         return nil
     }

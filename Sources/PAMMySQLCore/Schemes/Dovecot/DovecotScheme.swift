@@ -59,6 +59,9 @@ public enum DovecotCostLimit {
     public static let maximumArgon2Passes = 8
     /// Argon2 lanes.
     public static let maximumArgon2Lanes = 8
+    /// Argon2 memory × passes, in KiB × passes: 768 MiB, libsodium's MODERATE levels (argon2id
+    /// 256 MiB × 3 = 0.45 s, argon2i 128 MiB × 6 = 0.35 s); 256 MiB × 8 passes would take 1 s.
+    public static let maximumArgon2MemoryPasses = 786_432
     /// OTP sequence number: one hash per step (Dovecot starts at 1,024 and counts down).
     public static let maximumOTPSequence = 100_000
 }
