@@ -105,36 +105,3 @@ public enum SSLMode: String, Sendable, Equatable {
 
     public var optionValue: String { rawValue }
 }
-
-/// Why a set of options cannot be used. Each maps to PAM_SERVICE_ERR.
-public enum OptionError: Error, Equatable, Sendable {
-    /// `crypt=` got a value pam_mysql does not accept (`origin` names the argument or file line).
-    case invalidCrypt(origin: String)
-    /// `crypt_method=` names no method we can generate.
-    case invalidCryptMethod(origin: String)
-    /// A timeout that is not a whole number of seconds between 1 and 3600.
-    case invalidTimeout(option: String, origin: String)
-    /// `default_pass_scheme=` names no Dovecot scheme we know.
-    case invalidDefaultPassScheme(origin: String)
-    /// `query=` cannot be turned into a prepared statement (`reason` says why).
-    case invalidQuery(reason: String, origin: String)
-    /// `ssl_mode=` got a value we do not know.
-    case invalidSSLMode(origin: String)
-
-    public var message: String {
-        switch self {
-        case .invalidCrypt(let origin):
-            "invalid crypt value (\(origin)): use 0-9 or plain, Y, mysql, md5, sha1, drupal7, joomla15, ssha, sha512, sha256, dovecot"
-        case .invalidCryptMethod(let origin):
-            "invalid crypt_method value (\(origin)): use yescrypt, sha512, sha256, bcrypt, md5 or des"
-        case .invalidTimeout(let option, let origin):
-            "invalid \(option) value (\(origin)): use a whole number of seconds from 1 to 3600"
-        case .invalidDefaultPassScheme(let origin):
-            "invalid default_pass_scheme value (\(origin)): use a Dovecot scheme name such as CRYPT, SHA512-CRYPT or PLAIN"
-        case .invalidQuery(let reason, let origin):
-            "invalid query value (\(origin)): \(reason)"
-        case .invalidSSLMode(let origin):
-            "invalid ssl_mode value (\(origin)): use disable, preferred, require (or enforce), verify_ca or verify_identity"
-        }
-    }
-}
