@@ -75,6 +75,18 @@ final class ShippedConfigurationTests: XCTestCase {
         }
     }
 
+    /// The README's grammar example (it once had text after its `;`, itself a syntax error).
+    func testTheReadmeExampleParsesWithoutAComplaint() throws {
+        let readme = try String(contentsOf: Self.repository.appendingPathComponent("README.md"), encoding: .utf8)
+        guard let section = readme.range(of: "### Config file"),
+            let open = readme.range(of: "```\n", range: section.upperBound..<readme.endIndex),
+            let close = readme.range(of: "```", range: open.upperBound..<readme.endIndex)
+        else { return XCTFail("no example in README's Config file section") }
+        let (options, logged) = try applyFile(String(readme[open.upperBound..<close.lowerBound]))
+        XCTAssertTrue(logged.isEmpty, "\(logged)")
+        XCTAssertNotNil(options.passwd)
+    }
+
     func testDocumentedAndExampleLinesParseWithoutAComplaint() throws {
         var lines = Self.documentedLines
         for name in ["pam.d-examples/smtp", "pam.d-examples/smtp-config-file"] {
