@@ -24,6 +24,8 @@ from pamharness import (
     LOG_ERR,
     LOG_NOTICE,
     LOG_WARNING,
+    PAM_ACCT_EXPIRED,
+    PAM_PERM_DENIED,
     PAM_AUTH_ERR,
     PAM_AUTHINFO_UNAVAIL,
     PAM_SERVICE_ERR,
@@ -450,6 +452,29 @@ def test_broken_configuration_fails_closed_with_one_error_line(module, pam_servi
         assert [bc.strip_prefix(m) for m in err_lines(r)] == [c.message], r.describe()
         assert len(r.log) == 1, r.describe()
     assert "Password:" not in auth.stderr, auth.describe()
+
+
+def test_a_refused_line_refuses_the_rest_of_the_transaction(module, pam_service_factory, db, tmp_path):
+    """Options are sticky across the lines of one transaction, so the account line below
+    inherits the auth line's config_file. The C module keeps the file's lines before the
+    syntax error (the status column) and answers PAM_ACCT_EXPIRED for this status-1 user.
+    Ours refuses the auth line; were the account line then run on the options from before
+    it, the status column would be lost and the expired account let in. So every later call
+    on the handle is refused too, with the same log line (difference 46)."""
+    db.add_user(bc.USER, bc.stored_value(), status=1)
+    cfg = tmp_path / "status.conf"
+    cfg.write_text("users.status_column = status\n  # more to come\n")
+    cfg.chmod(0o600)
+    service = pam_service_factory(module, [
+        f"auth optional {{module}} {db.pam_args(crypt=1)} config_file={cfg}",
+        f"account required {{module}} {db.pam_args()}"])
+    r = run_pam_loop(service, bc.USER, [bc.PASSWORD], ops=("auth", "acct"))
+    # Ours, auth: the only auth module failed, so libpam answers PAM_PERM_DENIED for the stack.
+    assert r.codes == per_module(module, oracle=[PAM_SUCCESS, PAM_ACCT_EXPIRED],
+                                 ours=[PAM_PERM_DENIED, PAM_SERVICE_ERR]), r.describe()
+    if module.kind == "ours":
+        errors = [bc.strip_prefix(m) for m in err_lines(r)]
+        assert len(errors) == 2 and errors[0] == errors[1] and errors[0].startswith(f"syntax error on line 2 of {cfg}"), r.describe()
 
 
 def test_indented_comment_no_longer_makes_the_stored_hash_the_password(module, pam_service_factory, db, tmp_path):
