@@ -62,10 +62,7 @@ struct Checker {
         // reported (an unknown "option" after a bare `passwd` is likely the password).
         var options = ModuleOptions()
         var messages: [(LogPriority, String)] = []
-        let sink: LogSink = { priority, message in
-            if message.hasPrefix("unknown option: ") { return }  // reported below, with a suggestion
-            messages.append((priority, message))
-        }
+        let sink: LogSink = { messages.append(($0, $1)) }
         do {
             try ModuleConfiguration.update(&options, arguments: line.arguments.map { SecretBytes(Array($0.utf8)) }, log: sink)
         } catch {
@@ -76,24 +73,27 @@ struct Checker {
         var problems = 0
         for argument in line.arguments {
             let name = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            if OptionTable.argument(named: name) == nil {
-                problems += 1
-                let shown = LogText.optionName(bytes: Array(name.utf8))
-                if let suggestion = closest(to: name, among: names) {
-                    report.warn("options", "unknown option \"\(shown)\" is ignored", fix: "did you mean \"\(suggestion)\"?")
-                } else {
-                    report.warn("options", "unknown option \"\(shown)\" is ignored", fix: "remove it (see pam_mysql(8) for the options)")
-                }
-            } else if let why = ignoredArguments[name] {
+            if let why = ignoredArguments[name] {
                 problems += 1
                 report.warn("options", "option \"\(name)\" has no effect: \(why)", fix: "remove it")
             }
         }
+        // Unknown names come from the module's own lines, which withhold what may be a secret
+        // (`passwd= secret`, `passwd:secret`).
+        let unknownPrefix = "unknown option: "
         for (priority, message) in messages where priority.rawValue <= LogPriority.warning.rawValue {
             problems += 1
+            if message.hasPrefix(unknownPrefix) {
+                let name = String(message.dropFirst(unknownPrefix.count))
+                let fix = closest(to: name, among: names).map { "did you mean \"\($0)\"?" } ?? "remove it (see pam_mysql(8) for the options)"
+                report.warn("options", "unknown option \"\(name)\" is ignored", fix: fix)
+                continue
+            }
             let configKeys = OptionTable.all.compactMap(\.configKey)
             var fix: String? = nil
-            if message.hasPrefix("unknown option "), let key = message.split(separator: " ").dropFirst(2).first {
+            if message.hasPrefix("unknown option after ") {
+                fix = "join the option and its value (bracket the whole option if the value has blanks)"
+            } else if message.hasPrefix("unknown option "), let key = message.split(separator: " ").dropFirst(2).first {
                 let bare = key.trimmingCharacters(in: "\"")
                 fix = closest(to: bare, among: configKeys).map { "did you mean \"\($0)\"?" }
             } else if message.contains("readable by every user") {

@@ -111,6 +111,24 @@ final class ArgumentParserTests: XCTestCase {
         XCTAssertNoThrow(try parse(["use_first_pass", "nullok", "debug", "passwd="]))
     }
 
+    /// `passwd= secret`: the blank after `=` leaves passwd empty and makes the password an
+    /// "unknown option" of its own, which pam_mysql logged (with verbose) by name.
+    func testWordAfterAnEmptyValueIsNeverNamed() throws {
+        _ = try parse(["verbose", "passwd=", "db-Secret-9f3k", "user=postfix"])
+        XCTAssertFalse(logged.contains { $0.1.contains("Secret") }, "\(logged)")
+        XCTAssertEqual(logged.filter { $0.0 == .err }.map(\.1), [
+            "unknown option after passwd= not shown: it may be the value, cut off by a blank (write passwd=VALUE)"
+        ])
+        logged = []
+        _ = try parse(["passwd=", "user=postfix", "port=3306"])  // an empty password, then known names: as before
+        XCTAssertEqual(logged.map(\.1), ["unknown option: port"])
+        XCTAssertThrowsError(try parse(["where=", "wehre=1"])) { error in
+            XCTAssertEqual(
+                error as? OptionError,
+                .misspeltRestriction(name: "(name withheld: it follows an empty where=)", closeTo: "where", origin: "on the module line"))
+        }
+    }
+
     func testRefusedLineLeavesTheHandlesOptionsAsTheyWere() throws {
         let first = try parse(["user=postfix", "db=mail", "crypt=1", "where=active=1"])
         var options = first

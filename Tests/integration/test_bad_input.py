@@ -477,6 +477,22 @@ def test_a_refused_line_refuses_the_rest_of_the_transaction(module, pam_service_
         assert len(errors) == 2 and errors[0] == errors[1] and errors[0].startswith(f"syntax error on line 2 of {cfg}"), r.describe()
 
 
+def test_word_after_an_empty_value_is_never_logged(module, pam_service_factory, db):
+    """`passwd= SECRET` (a blank after the `=`): both modules connect with an empty password
+    (PAM_AUTHINFO_UNAVAIL). The C module, with verbose, logs `unknown option: SECRET`; ours
+    says an unknown option after passwd= is not shown, and never names it."""
+    db.add_user(bc.USER, bc.stored_value())
+    args = "verbose=1 " + db.pam_args(crypt=1, passwd=None) + f" passwd= {db.db_password}"
+    service = pam_service_factory(module, [f"auth required {{module}} {args}"])
+    r = run_pamtester(service, bc.USER, [bc.PASSWORD])
+    assert r.code == PAM_AUTHINFO_UNAVAIL, r.describe()
+    leaked = any(db.db_password in m for m in r.messages)
+    assert leaked == per_module(module, oracle=True, ours=False), r.describe()
+    if module.kind == "ours":
+        assert r.logged("unknown option after passwd= not shown: it may be the value, cut off by a blank "
+                        "(write passwd=VALUE)", LOG_ERR), r.describe()
+
+
 def test_indented_comment_no_longer_makes_the_stored_hash_the_password(module, pam_service_factory, db, tmp_path):
     """The security issue's measurement: `  # note` is a syntax error in this grammar, the C
     module drops the lines after it, crypt stays plain, and typing the stored `$6$` string

@@ -123,6 +123,13 @@ def test_check_fails_on_a_configuration_the_module_refuses(tool, db, tmp_path, c
     assert "database reachable" not in r.text, r.text
 
 
+def test_check_never_prints_a_word_after_an_empty_passwd(tool, db):
+    # `passwd= SECRET`: a warning that says the word is not shown, and the secret nowhere.
+    r = run(tool, "check", "--line", line(db, passwd=None) + f" passwd= {db.db_password}", secrets=secrets_of(db))
+    assert "unknown option after passwd= not shown" in r.text, r.text
+    assert verdict(r.text, "options") == "WARN", r.text
+
+
 def test_check_database_unreachable(tool, db):
     r = run(tool, "check", "--line", line(db, host="127.0.0.1:1"), secrets=secrets_of(db))
     assert r.returncode == 1
