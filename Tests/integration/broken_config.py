@@ -1,5 +1,5 @@
 """Configurations the module must refuse as a whole (README "Failure behaviour", differences
-40-45): each case is a module line plus, where it needs one, a config file, the one LOG_ERR
+40-46): each case is a module line plus, where it needs one, a config file, the one LOG_ERR
 line ours writes (the same text `pam-mysql check` prints as its FAIL reason), and what the C
 module does with the right password typed (measured: it carries on with what it could parse).
 
