@@ -30,9 +30,15 @@ private func run(_ call: PAMCall, pam: PAMHandle, flags: Int32, arguments: [Secr
         pam.log(.crit, "cannot store the module context in the PAM handle")
         return .bufferError
     }
+    if let refusal = context.refusedConfiguration {
+        pam.log(.err, refusal.message)
+        return .serviceError
+    }
     do {
         try ModuleConfiguration.update(&context.options, arguments: arguments) { pam.log($0, $1) }
     } catch {
+        // Fails closed, for this call and the rest of the transaction (see refusedConfiguration).
+        context.refusedConfiguration = error
         pam.log(.err, error.message)
         return .serviceError
     }

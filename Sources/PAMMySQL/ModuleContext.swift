@@ -10,6 +10,10 @@ final class ModuleContext {
     static let dataName = "pam_mysql_swift_context"
 
     var options = ModuleOptions()
+    /// Set when a call's configuration was refused. Every later call on this handle is refused
+    /// with the same reason: its options would otherwise miss what the refused line meant to
+    /// add for the lines after it (options are sticky), such as its `config_file`.
+    var refusedConfiguration: OptionError?
     private var connection: MariaDBConnection?
 
     /// The handle's context, created on first use.

@@ -111,7 +111,8 @@ struct DovecotQueryParser {
         index = end
     }
 
-    /// At a `%`: the variable, nil for `%%`, or an error. Advances past it.
+    /// At a `%`: the variable, nil for `%%`, or an error. Advances past it. An unknown variable
+    /// is named by its position, never its text: no error quotes the option's value.
     private mutating func variable() -> Result<DovecotQuery.Variable?, DovecotQuery.ParseError> {
         guard let name = next(1) else { return .failure(.init(reason: "the query ends with a lone %")) }
         switch name {
@@ -128,12 +129,12 @@ struct DovecotQueryParser {
             let long = String(decoding: input[(index + 2)..<close], as: UTF8.self)
             let known: [String: DovecotQuery.Variable] = ["user": .user, "username": .localPart, "domain": .domain]
             guard let found = known[long] else {
-                return .failure(.init(reason: "unknown variable %{\(LogText.escaped(long, limit: 32))}: use %{user}, %{username} or %{domain}"))
+                return .failure(.init(reason: "unknown variable at character \(index + 1): use %{user}, %{username} or %{domain}"))
             }
             index = close + 1
             return .success(found)
         default:
-            return .failure(.init(reason: "unknown variable %\(LogText.escaped(bytes: [name])): use %u, %n, %d or %%"))
+            return .failure(.init(reason: "unknown variable at character \(index + 1): use %u, %n, %d or %%"))
         }
     }
 

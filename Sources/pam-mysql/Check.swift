@@ -57,39 +57,43 @@ struct Checker {
     // MARK: options
 
     private func parseOptions(_ line: PAMLine) -> ModuleOptions? {
+        // The module's own code first: whatever makes it refuse the line (PAM_SERVICE_ERR) is a
+        // FAIL with the module's log line as the reason, and nothing else about the line is
+        // reported (an unknown "option" after a bare `passwd` is likely the password).
+        var options = ModuleOptions()
+        var messages: [(LogPriority, String)] = []
+        let sink: LogSink = { messages.append(($0, $1)) }
+        do {
+            try ModuleConfiguration.update(&options, arguments: line.arguments.map { SecretBytes(Array($0.utf8)) }, log: sink)
+        } catch {
+            report.fail("options", error.message, fix: Self.fix(for: error))
+            return nil
+        }
         let names = OptionTable.all.compactMap(\.argumentName)
         var problems = 0
         for argument in line.arguments {
             let name = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            if OptionTable.argument(named: name) == nil {
-                problems += 1
-                if let suggestion = closest(to: name, among: names) {
-                    report.warn("options", "unknown option \"\(name)\" is ignored", fix: "did you mean \"\(suggestion)\"?")
-                } else {
-                    report.warn("options", "unknown option \"\(name)\" is ignored", fix: "remove it (see pam_mysql(8) for the options)")
-                }
-            } else if let why = ignoredArguments[name] {
+            if let why = ignoredArguments[name] {
                 problems += 1
                 report.warn("options", "option \"\(name)\" has no effect: \(why)", fix: "remove it")
             }
         }
-        var options = ModuleOptions()
-        var messages: [(LogPriority, String)] = []
-        let sink: LogSink = { priority, message in
-            if message.hasPrefix("unknown option: ") { return }
-            messages.append((priority, message))
-        }
-        do {
-            try ModuleConfiguration.update(&options, arguments: line.arguments.map { SecretBytes(Array($0.utf8)) }, log: sink)
-        } catch {
-            report.fail("options", error.message, fix: "correct that value in the PAM line or the config file")
-            return nil
-        }
+        // Unknown names come from the module's own lines, which withhold what may be a secret
+        // (`passwd= secret`, `passwd:secret`).
+        let unknownPrefix = "unknown option: "
         for (priority, message) in messages where priority.rawValue <= LogPriority.warning.rawValue {
             problems += 1
+            if message.hasPrefix(unknownPrefix) {
+                let name = String(message.dropFirst(unknownPrefix.count))
+                let fix = closest(to: name, among: names).map { "did you mean \"\($0)\"?" } ?? "remove it (see pam_mysql(8) for the options)"
+                report.warn("options", "unknown option \"\(name)\" is ignored", fix: fix)
+                continue
+            }
             let configKeys = OptionTable.all.compactMap(\.configKey)
             var fix: String? = nil
-            if message.hasPrefix("unknown option "), let key = message.split(separator: " ").dropFirst(2).first {
+            if message.hasPrefix("unknown option after ") {
+                fix = "join the option and its value (bracket the whole option if the value has blanks)"
+            } else if message.hasPrefix("unknown option "), let key = message.split(separator: " ").dropFirst(2).first {
                 let bare = key.trimmingCharacters(in: "\"")
                 fix = closest(to: bare, among: configKeys).map { "did you mean \"\($0)\"?" }
             } else if message.contains("readable by every user") {
@@ -112,6 +116,26 @@ struct Checker {
             report.ok("options", "parsed; \(options.crypt.label), database \(options.db ?? "")")
         }
         return options
+    }
+
+    /// What to do about a line the module refuses.
+    static func fix(for error: OptionError) -> String {
+        switch error {
+        case .missingValue(let option): "write \(option)=VALUE as one argument (bracket it if the value has spaces)"
+        case .misspeltRestriction(_, let closeTo, _): "spell it \(closeTo) (or remove it)"
+        case .configFileSyntax: "write that line as KEY = VALUE ('#' starts a comment only in the first column)"
+        case .unusableConfigFile(_, let problem):
+            switch problem {
+            case .relativePath: "give config_file an absolute path"
+            case .cannotOpen, .readFailed: "check the config_file path and that the file is there"
+            case .notARegularFile, .tooLarge: "point config_file at the config file itself"
+            case .untrustedOwner: "chown root the config file"
+            case .writableByOthers: "chmod go-w the config file"
+            case .untrustedDirectory: "chown root that directory, or move the file to a directory owned by root"
+            case .writableDirectory: "chmod go-w that directory, or move the file to a directory only root can write"
+            }
+        default: "correct that value in the PAM line or the config file"
+        }
     }
 
     // MARK: database

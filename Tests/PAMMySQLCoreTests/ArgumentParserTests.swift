@@ -52,11 +52,13 @@ final class ArgumentParserTests: XCTestCase {
     }
 
     func testOptionNamesAreCaseSensitiveAndUnknownOnesAreLoggedAsErrors() throws {
-        let options = try parse(["Crypt=3", "password=x"])
-        XCTAssertEqual(options.crypt, .plain)
+        // Was `Crypt=3`: an ignored near miss of crypt, which now fails closed
+        // (MisspeltRestrictionTests); `Table` loses nothing that restricts logins.
+        let options = try parse(["Table=x", "password=x"])
+        XCTAssertNil(options.table)
         XCTAssertNil(options.passwd)
         XCTAssertEqual(logged.map(\.0), [.err, .err])
-        XCTAssertEqual(logged.map(\.1), ["unknown option: Crypt", "unknown option: password"])
+        XCTAssertEqual(logged.map(\.1), ["unknown option: Table", "unknown option: password"])
     }
 
     func testCryptAcceptsDigitsAndNames() throws {
@@ -72,11 +74,68 @@ final class ArgumentParserTests: XCTestCase {
     }
 
     func testInvalidCryptIsAnError() {
-        for bad in ["crypt=10", "crypt=03", "crypt= 0", "crypt=", "crypt", "crypt=bcrypt"] {
+        // A bare `crypt` was one of these; it is now a missing value (testValueOptionWithoutEquals…).
+        for bad in ["crypt=10", "crypt=03", "crypt= 0", "crypt=", "crypt=bcrypt"] {
             XCTAssertThrowsError(try parse([bad]), bad) { error in
                 XCTAssertEqual(error as? OptionError, .invalidCrypt(origin: "argument crypt"))
             }
         }
+    }
+
+    /// `passwd secret` reaches the module as `passwd` and `secret`. pam_mysql set an empty
+    /// password and logged (with verbose) `unknown option: secret`, the password itself.
+    func testValueOptionWithoutEqualsFailsAndNeverNamesTheNextWord() {
+        let vectors: [(arguments: [String], option: String)] = [
+            (["user=postfix", "passwd", "db-Secret-9f3k", "db=mail"], "passwd"),
+            (["verbose", "passwd", "db-Secret-9f3k"], "passwd"),
+            (["crypt"], "crypt"),
+            (["where", "active=1"], "where"),
+            (["config_file", "/etc/pam-mysql.conf"], "config_file"),
+            (["connect_timeout"], "connect_timeout"),
+            (["ssl_mode", "verify_identity"], "ssl_mode"),
+        ]
+        for vector in vectors {
+            logged = []
+            var options = ModuleOptions()
+            XCTAssertThrowsError(
+                try ModuleArgumentParser.apply(vector.arguments.map { SecretBytes(Array($0.utf8)) }, to: &options) { self.logged.append(($0, $1)) },
+                "\(vector.arguments)"
+            ) { error in
+                XCTAssertEqual(error as? OptionError, .missingValue(option: vector.option))
+                XCTAssertEqual((error as? OptionError)?.message, "option \(vector.option) needs a value (\(vector.option)=...)")
+            }
+            XCTAssertTrue(logged.isEmpty, "\(logged)")
+            XCTAssertNil(options.user, "all or nothing: \(vector.arguments)")
+        }
+        // Flags stay bare, and an explicit empty value stays an empty value (pam_mysql's `passwd=`).
+        XCTAssertNoThrow(try parse(["use_first_pass", "nullok", "debug", "passwd="]))
+    }
+
+    /// `passwd= secret`: the blank after `=` leaves passwd empty and makes the password an
+    /// "unknown option" of its own, which pam_mysql logged (with verbose) by name.
+    func testWordAfterAnEmptyValueIsNeverNamed() throws {
+        _ = try parse(["verbose", "passwd=", "db-Secret-9f3k", "user=postfix"])
+        XCTAssertFalse(logged.contains { $0.1.contains("Secret") }, "\(logged)")
+        XCTAssertEqual(logged.filter { $0.0 == .err }.map(\.1), [
+            "unknown option after passwd= not shown: it may be the value, cut off by a blank (write passwd=VALUE)"
+        ])
+        logged = []
+        _ = try parse(["passwd=", "user=postfix", "port=3306"])  // an empty password, then known names: as before
+        XCTAssertEqual(logged.map(\.1), ["unknown option: port"])
+        XCTAssertThrowsError(try parse(["where=", "wehre=1"])) { error in
+            XCTAssertEqual(
+                error as? OptionError,
+                .misspeltRestriction(name: "(name withheld: it follows an empty where=)", closeTo: "where", origin: "on the module line"))
+        }
+    }
+
+    func testRefusedLineLeavesTheHandlesOptionsAsTheyWere() throws {
+        let first = try parse(["user=postfix", "db=mail", "crypt=1", "where=active=1"])
+        var options = first
+        XCTAssertThrowsError(
+            try ModuleArgumentParser.apply(["crypt=3", "where=1=1", "connect_timeout=never"].map { SecretBytes(Array($0.utf8)) }, to: &options) { _, _ in })
+        XCTAssertEqual(options.crypt, .crypt)
+        XCTAssertEqual(options.whereClause, "active=1")
     }
 
     func testLastRepeatedOptionWins() throws {

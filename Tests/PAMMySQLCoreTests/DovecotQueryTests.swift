@@ -49,8 +49,9 @@ final class DovecotQueryTests: XCTestCase {
     }
 
     func testInvalidQueriesAreOptionErrors() {
-        XCTAssertEqual(reason("SELECT pw FROM t WHERE u = '%x'"), "unknown variable %x: use %u, %n, %d or %%")
-        XCTAssertEqual(reason("SELECT pw FROM t WHERE u = '%{home}'"), "unknown variable %{home}: use %{user}, %{username} or %{domain}")
+        // The variable is named by its position only: an error never quotes the value.
+        XCTAssertEqual(reason("SELECT pw FROM t WHERE u = '%x'"), "unknown variable at character 29: use %u, %n, %d or %%")
+        XCTAssertEqual(reason("SELECT pw FROM t WHERE u = '%{home}'"), "unknown variable at character 29: use %{user}, %{username} or %{domain}")
         XCTAssertEqual(reason("SELECT pw FROM t WHERE u = %{user"), "unterminated %{…} variable")
         XCTAssertEqual(reason("SELECT pw FROM t WHERE u = %"), "the query ends with a lone %")
         XCTAssertEqual(reason("SELECT pw FROM t WHERE u = ?"), "a ? outside quotes would be an unbound parameter; write %u, %n or %d")
@@ -65,7 +66,7 @@ final class DovecotQueryTests: XCTestCase {
         var options = ModuleOptions()
         let noLog: LogSink = { _, _ in }
         XCTAssertThrowsError(try ModuleArgumentParser.apply([SecretBytes(Array("query=SELECT pw FROM t WHERE u = %x".utf8))], to: &options, log: noLog)) { error in
-            XCTAssertEqual(error as? OptionError, .invalidQuery(reason: "unknown variable %x: use %u, %n, %d or %%", origin: "argument query"))
+            XCTAssertEqual(error as? OptionError, .invalidQuery(reason: "unknown variable at character 28: use %u, %n, %d or %%", origin: "argument query"))
         }
         XCTAssertThrowsError(try ModuleArgumentParser.apply([SecretBytes(Array("default_pass_scheme=SHA3".utf8))], to: &options, log: noLog))
         XCTAssertThrowsError(try ModuleArgumentParser.apply([SecretBytes(Array("default_pass_scheme=SHA1.b32".utf8))], to: &options, log: noLog))

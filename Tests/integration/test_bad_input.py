@@ -17,18 +17,22 @@ import warnings
 
 import pytest
 
+import broken_config as bc
 import pamharness as ph
 from pamharness import (
     per_module,
     LOG_ERR,
     LOG_NOTICE,
     LOG_WARNING,
+    PAM_ACCT_EXPIRED,
+    PAM_PERM_DENIED,
     PAM_AUTH_ERR,
     PAM_AUTHINFO_UNAVAIL,
     PAM_SERVICE_ERR,
     PAM_SUCCESS,
     PAM_USER_UNKNOWN,
     run_pam_loop,
+    run_pamtester,
 )
 
 with warnings.catch_warnings():
@@ -400,12 +404,123 @@ def test_broken_config_file_never_crashes_or_accepts_a_wrong_password(
             right.describe()
         )
         return
-    # Diff. 15: logged at LOG_ERR without verbose, the path named.
-    assert any(path in m for m in err_lines(wrong)), wrong.describe()
-    if case == "junk-crypt":
-        # Diff. 13: an invalid password_crypt fails closed.
-        assert wrong.code == right.code == PAM_SERVICE_ERR, right.describe()
-    elif passwd_on_line:
-        assert right.code == PAM_SUCCESS, right.describe()
-    else:
-        assert right.code == PAM_AUTHINFO_UNAVAIL, right.describe()
+    # Diff. 15: logged at LOG_ERR without verbose, the path named, in exactly one line.
+    # Changed (diff. 40-41): a missing file, a directory or binary junk (a syntax error) used to
+    # leave the module arguments in force (PAM_SUCCESS with passwd on the line, else
+    # PAM_AUTHINFO_UNAVAIL); every one of them now fails closed, like junk-crypt (diff. 13).
+    for r in (wrong, right):
+        assert r.code == PAM_SERVICE_ERR, r.describe()
+        errors = err_lines(r)
+        assert len(errors) == 1 and path in errors[0], r.describe()
+
+
+# --- broken configuration fails closed (README differences 35-40) --------------------
+
+
+@pytest.fixture
+def broken_cases(db, tmp_path):
+    db.add_user(bc.USER, bc.stored_value())
+    root = tmp_path / "broken"
+    root.mkdir()
+    return {c.name: c for c in bc.make_cases(db, root)}
+
+
+BROKEN_CASES = [
+    "syntax error", "missing file", "directory", "too large", "relative path", "owned by another user",
+    "group-writable", "in a world-writable directory", "in another user's directory",
+    "misspelt where on the line", "misspelt where in the file", "passwd without =",
+]
+
+
+@pytest.mark.parametrize("case", BROKEN_CASES)
+def test_broken_configuration_fails_closed_with_one_error_line(module, pam_service_factory, broken_cases, case):
+    """Ours: PAM_SERVICE_ERR and exactly the one LOG_ERR line, before the password prompt (and
+    so before any database work), for auth and account alike. The C module, measured with the
+    right password: it carries on with whatever it could parse (bc.Case.oracle)."""
+    c = broken_cases[case]
+    service = pam_service_factory(module, [f"auth required {{module}} {c.args}", f"account required {{module}} {c.args}"])
+    auth = run_pamtester(service, bc.USER, [bc.PASSWORD], ops=("authenticate",))
+    acct = run_pam_loop(service, bc.USER, ops=("acct",))
+    assert auth.code == per_module(module, oracle=c.oracle, ours=PAM_SERVICE_ERR), auth.describe()
+    if c.secret:
+        for r in (auth, acct):
+            assert not any(c.secret in m for m in r.messages), r.describe()
+    if module.kind == "oracle":
+        return
+    assert acct.code == PAM_SERVICE_ERR, acct.describe()
+    for r in (auth, acct):
+        assert [bc.strip_prefix(m) for m in err_lines(r)] == [c.message], r.describe()
+        assert len(r.log) == 1, r.describe()
+    assert "Password:" not in auth.stderr, auth.describe()
+
+
+def test_a_refused_line_refuses_the_rest_of_the_transaction(module, pam_service_factory, db, tmp_path):
+    """Options are sticky across the lines of one transaction, so the account line below
+    inherits the auth line's config_file. The C module keeps the file's lines before the
+    syntax error (the status column) and answers PAM_ACCT_EXPIRED for this status-1 user.
+    Ours refuses the auth line; were the account line then run on the options from before
+    it, the status column would be lost and the expired account let in. So every later call
+    on the handle is refused too, with the same log line (difference 41)."""
+    db.add_user(bc.USER, bc.stored_value(), status=1)
+    cfg = tmp_path / "status.conf"
+    cfg.write_text("users.status_column = status\n  # more to come\n")
+    cfg.chmod(0o600)
+    service = pam_service_factory(module, [
+        f"auth optional {{module}} {db.pam_args(crypt=1)} config_file={cfg}",
+        f"account required {{module}} {db.pam_args()}"])
+    r = run_pam_loop(service, bc.USER, [bc.PASSWORD], ops=("auth", "acct"))
+    # Ours, auth: the only auth module failed, so libpam answers PAM_PERM_DENIED for the stack.
+    assert r.codes == per_module(module, oracle=[PAM_SUCCESS, PAM_ACCT_EXPIRED],
+                                 ours=[PAM_PERM_DENIED, PAM_SERVICE_ERR]), r.describe()
+    if module.kind == "ours":
+        errors = [bc.strip_prefix(m) for m in err_lines(r)]
+        assert len(errors) == 2 and errors[0] == errors[1] and errors[0].startswith(f"syntax error on line 2 of {cfg}"), r.describe()
+
+
+def test_word_after_an_empty_value_is_never_logged(module, pam_service_factory, db):
+    """`passwd= SECRET` (a blank after the `=`): both modules connect with an empty password
+    (PAM_AUTHINFO_UNAVAIL). The C module, with verbose, logs `unknown option: SECRET`; ours
+    says an unknown option after passwd= is not shown, and never names it."""
+    db.add_user(bc.USER, bc.stored_value())
+    args = "verbose=1 " + db.pam_args(crypt=1, passwd=None) + f" passwd= {db.db_password}"
+    service = pam_service_factory(module, [f"auth required {{module}} {args}"])
+    r = run_pamtester(service, bc.USER, [bc.PASSWORD])
+    assert r.code == PAM_AUTHINFO_UNAVAIL, r.describe()
+    leaked = any(db.db_password in m for m in r.messages)
+    assert leaked == per_module(module, oracle=True, ours=False), r.describe()
+    if module.kind == "ours":
+        assert r.logged("unknown option after passwd= not shown: it may be the value, cut off by a blank "
+                        "(write passwd=VALUE)", LOG_ERR), r.describe()
+
+
+def test_indented_comment_no_longer_makes_the_stored_hash_the_password(module, pam_service_factory, db, tmp_path):
+    """The security issue's measurement: `  # note` is a syntax error in this grammar, the C
+    module drops the lines after it, crypt stays plain, and typing the stored `$6$` string
+    logs in. Ours refuses the configuration (difference 35)."""
+    stored = bc.stored_value()
+    db.add_user(bc.USER, stored)
+    cfg = tmp_path / "indented.conf"
+    cfg.write_text("users.table = users\n  # crypt(3) hashes from pam-mysql hash\nusers.password_crypt = 1\n")
+    cfg.chmod(0o600)
+    service = pam_service_factory(module, [f"auth required {{module}} {db.pam_args(config_file=str(cfg))}"])
+    typed_hash = run_pamtester(service, bc.USER, [stored])
+    right = run_pamtester(service, bc.USER, [bc.PASSWORD])
+    assert typed_hash.code == per_module(module, oracle=PAM_SUCCESS, ours=PAM_SERVICE_ERR), typed_hash.describe()
+    assert right.code == per_module(module, oracle=PAM_AUTH_ERR, ours=PAM_SERVICE_ERR), right.describe()
+
+
+def test_shipped_config_files_are_accepted(our_module, pam_service_factory, db, tmp_path):
+    """Debian's /etc/pam-mysql.conf as installed here (0640 root:root) and our example file
+    must pass every rule: the call goes on to the database (which they do not point at, so
+    PAM_AUTHINFO_UNAVAIL), with no config-file error logged."""
+    example = tmp_path / "pam-mysql.conf"
+    example.write_bytes((ph.REPO / "pam.d-examples" / "pam-mysql.conf").read_bytes())
+    example.chmod(0o640)
+    paths = [str(example)] + (["/etc/pam-mysql.conf"] if os.path.exists("/etc/pam-mysql.conf") else [])
+    for path in paths:
+        service = pam_service_factory(our_module, [
+            f"auth required {{module}} config_file={path} connect_timeout=2",
+            f"account required {{module}} config_file={path} connect_timeout=2"])
+        r = run_pamtester(service, bc.USER, ["x"])
+        assert r.code == PAM_AUTHINFO_UNAVAIL, r.describe()
+        assert not any("config file" in m or "syntax error" in m or "unknown option" in m for m in r.messages), r.describe()

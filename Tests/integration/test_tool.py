@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import broken_config as bc
 import pamharness as ph
 
 TOOL = Path(os.environ.get("PAM_MYSQL_TOOL", ph.BUILD_DIR / "pam-mysql"))
@@ -100,6 +101,33 @@ def test_check_world_readable_config(tool, db, tmp_path):
     conf.chmod(0o644)
     r = run(tool, "check", "--line", line(db, passwd=None, config_file=str(conf)), secrets=secrets_of(db))
     assert "readable by every user" in r.text and "chmod o-r" in r.text, r.text
+
+
+BROKEN_CASES = [
+    "syntax error", "missing file", "directory", "too large", "relative path", "owned by another user",
+    "group-writable", "in a world-writable directory", "in another user's directory",
+    "misspelt where on the line", "misspelt where in the file", "passwd without =",
+]
+
+
+@pytest.mark.parametrize("case", BROKEN_CASES)
+def test_check_fails_on_a_configuration_the_module_refuses(tool, db, tmp_path, case):
+    """Each configuration the module answers with PAM_SERVICE_ERR is a FAIL, exit status 1,
+    with the module's own log line as the reason, and nothing after it (no connection, and
+    no "unknown option" line that could name the word after a bare `passwd`)."""
+    c = {c.name: c for c in bc.make_cases(db, tmp_path)}[case]
+    r = run(tool, "check", "--line", f"auth required pam_mysql.so {c.args}", secrets=secrets_of(db))
+    assert r.returncode == 1, r.text
+    option_lines = [l for l in r.text.splitlines() if l[6:].startswith("options")]
+    assert len(option_lines) == 1 and option_lines[0].startswith(f"FAIL  options: {c.message} -- fix: "), r.text
+    assert "database reachable" not in r.text, r.text
+
+
+def test_check_never_prints_a_word_after_an_empty_passwd(tool, db):
+    # `passwd= SECRET`: a warning that says the word is not shown, and the secret nowhere.
+    r = run(tool, "check", "--line", line(db, passwd=None) + f" passwd= {db.db_password}", secrets=secrets_of(db))
+    assert "unknown option after passwd= not shown" in r.text, r.text
+    assert verdict(r.text, "options") == "WARN", r.text
 
 
 def test_check_database_unreachable(tool, db):

@@ -4,7 +4,8 @@
 /// the very first column; the key ends at `=`, `;`, a blank or a line end; the value starts
 /// after the blanks following `=` and runs to the first `;` or line end, trailing blanks
 /// included; after an optional `;` only blanks and the line end may follow. Line ends are LF,
-/// CR or CRLF. There is no quoting. A syntax error ends parsing: the entries before it count.
+/// CR or CRLF. There is no quoting. A syntax error ends parsing; `ModuleConfiguration` then
+/// uses none of the entries (pam_mysql kept those before it and silently lost the rest).
 ///
 /// Deliberate difference: a last line without a newline counts (pam_mysql dropped it).
 public struct ConfigFile {

@@ -24,10 +24,26 @@ public struct OptionSpec: Sendable {
     /// Key in the config file, or nil when the option cannot be set there.
     public let configKey: String?
     public let kind: Kind
+    /// Losing this option (a misspelt name that is ignored) would admit logins it refuses, or
+    /// drop TLS: an unknown name close to it fails closed (`MisspeltRestriction`).
+    public let isRestriction: Bool
+
+    init(argumentName: String?, configKey: String?, kind: Kind, isRestriction: Bool = false) {
+        self.argumentName = argumentName
+        self.configKey = configKey
+        self.kind = kind
+        self.isRestriction = isRestriction
+    }
 
     public var isSecret: Bool {
         if case .secret = kind { return true }
         return false
+    }
+
+    /// Every kind but a flag needs `name=value`; a bare `passwd` is a mistake, not an empty value.
+    public var takesValue: Bool {
+        if case .flag = kind { return false }
+        return true
     }
 }
 
@@ -41,12 +57,12 @@ public enum OptionTable {
         OptionSpec(argumentName: "update_table", configKey: "users.update_table", kind: .text { $0.updateTable = $1 }),
         OptionSpec(argumentName: "usercolumn", configKey: "users.user_column", kind: .text { $0.userColumn = $1 }),
         OptionSpec(argumentName: "passwdcolumn", configKey: "users.password_column", kind: .text { $0.passwdColumn = $1 }),
-        OptionSpec(argumentName: "statcolumn", configKey: "users.status_column", kind: .text { $0.statColumn = $1 }),
-        OptionSpec(argumentName: "crypt", configKey: "users.password_crypt", kind: .crypt),
+        OptionSpec(argumentName: "statcolumn", configKey: "users.status_column", kind: .text { $0.statColumn = $1 }, isRestriction: true),
+        OptionSpec(argumentName: "crypt", configKey: "users.password_crypt", kind: .crypt, isRestriction: true),
         OptionSpec(argumentName: "md5", configKey: "users.use_md5", kind: .flag { $0.md5 = $1 }),
         OptionSpec(argumentName: "crypt_method", configKey: "users.crypt_method", kind: .cryptMethod),
         OptionSpec(argumentName: "use_323_passwd", configKey: "users.use_323_password", kind: .flag { $0.use323Passwd = $1 }),
-        OptionSpec(argumentName: "where", configKey: "users.where_clause", kind: .text { $0.whereClause = $1 }),
+        OptionSpec(argumentName: "where", configKey: "users.where_clause", kind: .text { $0.whereClause = $1 }, isRestriction: true),
         OptionSpec(argumentName: "sqllog", configKey: "log.enabled", kind: .flag { $0.sqlLog = $1 }),
         OptionSpec(argumentName: "logtable", configKey: "log.table", kind: .text { $0.logTable = $1 }),
         OptionSpec(argumentName: "logmsgcolumn", configKey: "log.message_column", kind: .text { $0.logMessageColumn = $1 }),
@@ -55,7 +71,7 @@ public enum OptionTable {
         OptionSpec(argumentName: "loghostcolumn", configKey: "log.host_column", kind: .text { $0.logHostColumn = $1 }),
         OptionSpec(argumentName: "logrhostcolumn", configKey: "log.rhost_column", kind: .text { $0.logRHostColumn = $1 }),
         OptionSpec(argumentName: "logtimecolumn", configKey: "log.time_column", kind: .text { $0.logTimeColumn = $1 }),
-        OptionSpec(argumentName: "config_file", configKey: nil, kind: .text { $0.configFile = $1 }),
+        OptionSpec(argumentName: "config_file", configKey: nil, kind: .text { $0.configFile = $1 }, isRestriction: true),
         OptionSpec(argumentName: "use_first_pass", configKey: nil, kind: .flag { $0.useFirstPass = $1 }),
         OptionSpec(argumentName: "try_first_pass", configKey: nil, kind: .flag { $0.tryFirstPass = $1 }),
         OptionSpec(
@@ -70,14 +86,14 @@ public enum OptionTable {
         OptionSpec(argumentName: "write_timeout", configKey: "users.write_timeout", kind: .seconds { $0.writeTimeout = $1 }),
         OptionSpec(argumentName: "default_pass_scheme", configKey: "users.default_pass_scheme", kind: .dovecotScheme),
         OptionSpec(argumentName: "allow_weak_schemes", configKey: "users.allow_weak_schemes", kind: .flag { $0.allowWeakSchemes = $1 }),
-        OptionSpec(argumentName: "query", configKey: "users.query", kind: .query),
+        OptionSpec(argumentName: "query", configKey: "users.query", kind: .query, isRestriction: true),
         OptionSpec(argumentName: "failover_retry", configKey: "users.failover_retry", kind: .seconds { $0.failoverRetry = $1 }),
-        OptionSpec(argumentName: "ssl_mode", configKey: "users.ssl_mode", kind: .sslMode),
-        OptionSpec(argumentName: "ssl_ca", configKey: "users.ssl_ca", kind: .text { $0.sslCA = $1 }),
-        OptionSpec(argumentName: "ssl_capath", configKey: "users.ssl_capath", kind: .text { $0.sslCAPath = $1 }),
-        OptionSpec(argumentName: "ssl_cert", configKey: "users.ssl_cert", kind: .text { $0.sslCert = $1 }),
-        OptionSpec(argumentName: "ssl_key", configKey: "users.ssl_key", kind: .text { $0.sslKey = $1 }),
-        OptionSpec(argumentName: "ssl_cipher", configKey: "users.ssl_cipher", kind: .text { $0.sslCipher = $1 }),
+        OptionSpec(argumentName: "ssl_mode", configKey: "users.ssl_mode", kind: .sslMode, isRestriction: true),
+        OptionSpec(argumentName: "ssl_ca", configKey: "users.ssl_ca", kind: .text { $0.sslCA = $1 }, isRestriction: true),
+        OptionSpec(argumentName: "ssl_capath", configKey: "users.ssl_capath", kind: .text { $0.sslCAPath = $1 }, isRestriction: true),
+        OptionSpec(argumentName: "ssl_cert", configKey: "users.ssl_cert", kind: .text { $0.sslCert = $1 }, isRestriction: true),
+        OptionSpec(argumentName: "ssl_key", configKey: "users.ssl_key", kind: .text { $0.sslKey = $1 }, isRestriction: true),
+        OptionSpec(argumentName: "ssl_cipher", configKey: "users.ssl_cipher", kind: .text { $0.sslCipher = $1 }, isRestriction: true),
         OptionSpec(argumentName: "ssl_auth_plugins", configKey: "users.ssl_auth_plugins", kind: .authPlugins),
         OptionSpec(argumentName: "login_timeout", configKey: "users.login_timeout", kind: .seconds { $0.loginTimeout = $1 }),
         OptionSpec(argumentName: "decoy_hash", configKey: "users.decoy_hash", kind: .decoyHash),
