@@ -36,10 +36,19 @@ let package = Package(
             dependencies: ["COpenSSL", "CXCrypt", "CSodium"],
             swiftSettings: lean
         ),
-        // Owners of the C resources (PAM handle, MariaDB connection, syslog) and the PAM flows.
+        // The user table in MariaDB, without PAM: connections, the pool, failover, the session,
+        // the account lookup and the login decision. Shared by the module, the tool and the
+        // auth daemon.
+        .target(
+            name: "AccountDatabase",
+            dependencies: ["PAMMySQLCore", "CMariaDB"],
+            swiftSettings: lean
+        ),
+        // The PAM module: entry points, the PAM handle, the flows, and the one mapping from the
+        // database layer's decisions to PAM codes.
         .target(
             name: "PAMMySQL",
-            dependencies: ["PAMMySQLCore", "CPAM", "CMariaDB"],
+            dependencies: ["AccountDatabase", "PAMMySQLCore", "CPAM"],
             swiftSettings: lean
         ),
         // The pam_sm_* exports, in C so the compiler checks them against <security/pam_modules.h>.
@@ -62,13 +71,23 @@ let package = Package(
         .executableTarget(
             name: "pam-mysql",
             dependencies: [
-                "PAMMySQL", "PAMMySQLCore", "CPAMAppl",
+                "AccountDatabase", "PAMMySQLCore", "CPAMAppl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "PAMMySQLCoreTests",
-            dependencies: ["PAMMySQLCore", "CPAM"]
+            dependencies: ["PAMMySQLCore"]
+        ),
+        // The session, pool, failover and decision rules through a fake connection: no server.
+        .testTarget(
+            name: "AccountDatabaseTests",
+            dependencies: ["AccountDatabase", "PAMMySQLCore"]
+        ),
+        // The PAM code table against <security/_pam_types.h>, and the decision-to-PAM mapping.
+        .testTarget(
+            name: "PAMMySQLTests",
+            dependencies: ["PAMMySQL", "AccountDatabase", "PAMMySQLCore", "CPAM"]
         ),
     ]
 )

@@ -1,3 +1,4 @@
+import AccountDatabase
 import PAMMySQLCore
 
 extension ModuleCall {
@@ -14,16 +15,16 @@ extension ModuleCall {
                 // pam_mysql also ran this query when no module had set a token, only to prompt
                 // afterwards; with try_first_pass we go straight to the prompt instead.
                 trace(token == nil ? "use_first_pass without a token" : "trying the token of an earlier module")
-                let firstPass = checkPassword(token)
-                sqlLog(firstPass == .match ? .authenticationSuccessFirstPass : .authenticationFailureFirstPass)
+                let firstPass = session.decideLogin(request(token))
+                sqlLog(firstPass.isAccepted ? .authenticationSuccessFirstPass : .authenticationFailureFirstPass)
                 switch firstPass {
-                case .match: return .success
-                case .failed(let outcome): return outcome
-                case .userUnknown where options.useFirstPass: return .userUnknown
-                case .mismatch where options.useFirstPass:
+                case .accepted: return .success
+                case .temporaryFailure, .configurationError: return Outcome(firstPass)
+                case .refused(.unknownUser) where options.useFirstPass: return .userUnknown
+                case .refused where options.useFirstPass:
                     logFailure()
                     return .authError
-                case .userUnknown, .mismatch: break
+                case .refused: break
                 }
             }
         }
@@ -41,16 +42,10 @@ extension ModuleCall {
         }
         // Stored even before checking, as pam_mysql does, so later modules can use_first_pass.
         _ = pam.setAuthToken(answer)
-        let check = checkPassword(answer)
-        sqlLog(check == .match ? .authenticationSuccess : .authenticationFailure)
-        switch check {
-        case .match: return .success
-        case .userUnknown: return .userUnknown
-        case .mismatch:
-            logFailure()
-            return .authError
-        case .failed(let outcome): return outcome
-        }
+        let decision = session.decideLogin(request(answer))
+        sqlLog(decision.isAccepted ? .authenticationSuccess : .authenticationFailure)
+        if case .refused(let refusal) = decision, refusal != .unknownUser { logFailure() }
+        return Outcome(decision)
     }
 
     /// No password came from the conversation. pam_mysql had already looked the user up before
@@ -59,14 +54,29 @@ extension ModuleCall {
     /// results stay pam_mysql's.
     private func decideWithoutPassword(otherwise fallback: Outcome) -> Outcome {
         guard options.tryFirstPass else { return fallback }
-        switch checkPassword(nil) {
-        case .match: return .success
-        case .failed(let outcome): return outcome
-        case .userUnknown, .mismatch: return fallback
+        switch session.decideLogin(request(nil)) {
+        case .accepted: return .success
+        case let failure where failure.isFailure: return Outcome(failure)
+        default: return fallback
         }
     }
 
     private func logFailure() {
         log(.notice, "authentication failure for user \"\(userForLog)\"")
+    }
+}
+
+extension LoginDecision {
+    var isAccepted: Bool {
+        if case .accepted = self { return true }
+        return false
+    }
+
+    /// A temporary failure or a configuration error: neither the user's doing.
+    var isFailure: Bool {
+        switch self {
+        case .temporaryFailure, .configurationError: true
+        case .accepted, .refused: false
+        }
     }
 }

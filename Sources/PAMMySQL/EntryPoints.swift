@@ -1,5 +1,5 @@
+import AccountDatabase
 import PAMMySQLCore
-internal import CPAM
 
 /// Called by every `pam_sm_*` export of the C shim (Sources/CShim/entry_points.c). Local to
 /// the module: the linker map exports only the `pam_sm_*` functions.
@@ -49,15 +49,18 @@ private func run(_ call: PAMCall, pam: PAMHandle, flags: Int32, arguments: [Secr
         pam.log(.err, refusal)
         return .serviceError
     }
+    // A set-uid host's later life (the caller's shell, a changed uid) is not ours to trust with
+    // an open connection.
+    context.session.poolsConnections = !SecureExecution.isActive
     let outcome = LoginDeadline.with(seconds: context.options.loginTimeout) {
-        runFlow(call, pam: pam, context: context, flags: flags)
+        runFlow(call, pam: pam, context: context, flags: PAMFlags(rawValue: flags))
     }
-    if context.options.disconnectEveryOperation { context.dropConnection() }
+    if context.options.disconnectEveryOperation { context.session.drop() }
     if verbose { pam.log(.debug, "\(call.functionName)() returning \(outcome.pamCode).") }
     return outcome
 }
 
-private func runFlow(_ call: PAMCall, pam: PAMHandle, context: ModuleContext, flags: Int32) -> Outcome {
+private func runFlow(_ call: PAMCall, pam: PAMHandle, context: ModuleContext, flags: PAMFlags) -> Outcome {
     let user: [UInt8]
     switch pam.user() {
     case .failure(let outcome): return outcome
@@ -66,7 +69,7 @@ private func runFlow(_ call: PAMCall, pam: PAMHandle, context: ModuleContext, fl
     for (name, value) in [("user", context.options.user), ("db", context.options.db)] where value == nil {
         pam.log(.err, "required option \"\(name)\" is not set")
         // pam_mysql's chauthtok answers any failure of its preliminary check with TRY_AGAIN.
-        return call == .changeAuthToken && flags & Int32(PAM_PRELIM_CHECK) != 0 ? .tryAgain : .serviceError
+        return call == .changeAuthToken && flags.contains(.preliminaryCheck) ? .tryAgain : .serviceError
     }
     let moduleCall = ModuleCall(pam: pam, context: context, flags: flags, user: user)
     switch call {

@@ -48,6 +48,9 @@ struct PAMHandle {
         return String(cString: item.assumingMemoryBound(to: CChar.self))
     }
 
+    /// `PAM_RHOST`: where the user connects from, as the application says.
+    func remoteHost() -> String? { stringItem(PAM_RHOST) }
+
     enum PromptFailure: Error {
         case conversation(Int32)
     }
@@ -88,6 +91,17 @@ struct PAMHandle {
     ) -> Int32 {
         pam_set_data(raw, name, pointer, cleanup)
     }
+}
+
+/// The flags libpam passes a module function (`<security/_pam_types.h>`).
+struct PAMFlags: OptionSet {
+    let rawValue: Int32
+
+    static let silent = PAMFlags(rawValue: Int32(PAM_SILENT))
+    static let disallowNullAuthToken = PAMFlags(rawValue: Int32(PAM_DISALLOW_NULL_AUTHTOK))
+    static let preliminaryCheck = PAMFlags(rawValue: Int32(PAM_PRELIM_CHECK))
+    static let updateAuthToken = PAMFlags(rawValue: Int32(PAM_UPDATE_AUTHTOK))
+    static let changeExpiredAuthToken = PAMFlags(rawValue: Int32(PAM_CHANGE_EXPIRED_AUTHTOK))
 }
 
 extension Outcome {

@@ -1,11 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-internal import CPAM
+import AccountDatabase
 import PAMMySQLCore
 
 extension ModuleCall {
-    private func has(_ flag: Int32) -> Bool { flags & flag != 0 }
+    private func has(_ flag: PAMFlags) -> Bool { flags.contains(flag) }
 
     /// `pam_sm_chauthtok`, in pam_mysql's order: libpam calls it with PAM_PRELIM_CHECK (can we
     /// reach the database?) and then with PAM_UPDATE_AUTHTOK (the change itself).
@@ -15,16 +15,17 @@ extension ModuleCall {
     /// asked for again; an empty or missing new password is refused instead of crashing or being
     /// stored; every mode stores a valid hash of its kind with a random salt.
     func changeAuthToken() -> Outcome {
-        if has(Int32(PAM_PRELIM_CHECK)) {
-            if case .failure(let error) = context.connect(trace: trace, log: log) {
-                _ = outcome(for: error)
+        if has(.preliminaryCheck) {
+            if case .failure(let error) = session.connect() {
+                _ = session.decision(for: error)
                 return .tryAgain
             }
             return .success
         }
-        guard has(Int32(PAM_UPDATE_AUTHTOK)) else { return .success }
-        if case .failure(let error) = context.connect(trace: trace, log: log) {
-            return outcome(for: error) == .authInfoUnavailable ? .permissionDenied : .serviceError
+        guard has(.updateAuthToken) else { return .success }
+        if case .failure(let error) = session.connect() {
+            _ = session.decision(for: error)
+            return error.kind == .unavailable ? .permissionDenied : .serviceError
         }
         guard geteuid() == 0 else {
             log(.err, "User is not allowed to change the authentication token.")
@@ -32,16 +33,20 @@ extension ModuleCall {
         }
 
         let row: [SecretBytes?]
-        switch selectSingleRow(SQLStatements.statusQuery(options)) {
+        switch session.lookupRow(session.statements.status, parameters: [SecretBytes(user)]) {
         case .success(let found) where found.count >= 2:
             sqlLog(.queryingSuccess)
             row = found
-        case .success, .failure:
+        case .success:
+            sqlLog(.queryingFailure)
+            return .permissionDenied
+        case .failure(let failure):
+            _ = session.decision(for: failure)
             sqlLog(.queryingFailure)
             return .permissionDenied
         }
         let bits = AccountStatus.bits(statusValue: row[0], passwordIsNull: row[1] == nil)
-        if !has(Int32(PAM_CHANGE_EXPIRED_AUTHTOK)), bits & AccountStatus.expiredBit != 0 {
+        if !has(.changeExpiredAuthToken), bits & AccountStatus.expiredBit != 0 {
             log(.notice, "account of user \"\(userForLog)\" has expired: password not changed")
             return .authtokLockBusy
         }
@@ -71,8 +76,8 @@ extension ModuleCall {
         }
         let sql = SQLStatements.passwordUpdate(options)
         trace("update: \(LogText.escaped(sql, limit: 1024))")
-        if case .failure(let error) = context.execute(sql, parameters: [stored, SecretBytes(user)], trace: trace, log: log) {
-            _ = outcome(for: error)
+        if case .failure(let error) = session.execute(sql, parameters: [stored, SecretBytes(user)]) {
+            _ = session.decision(for: error)
             sqlLog(.alterationFailure)
             return .authtokError
         }
@@ -85,31 +90,31 @@ extension ModuleCall {
     /// Checks the old password (from an earlier module, else asked for); nil when it verifies.
     private func verifyOldPassword() -> Outcome? {
         if options.useFirstPass || options.tryFirstPass, case .success(let old?) = pam.token(.old) {
-            switch checkPassword(old) {
-            case .match: return nil
-            case .userUnknown: return .userUnknown
-            case .failed(let outcome): return outcome
-            case .mismatch where options.useFirstPass: return .authError
-            case .mismatch: break
+            let decision = session.decideLogin(request(old))
+            switch decision {
+            case .accepted: return nil
+            case .refused(.unknownUser), .temporaryFailure, .configurationError: return Outcome(decision)
+            case .refused where options.useFirstPass: return .authError
+            case .refused: break
             }
         }
         guard !options.useFirstPass else {
             log(.err, "use_first_pass is set but no earlier module supplied the old password")
             return .authtokRecoveryError
         }
-        guard !has(Int32(PAM_SILENT)) else { return .authtokRecoveryError }
+        guard !has(.silent) else { return .authtokRecoveryError }
         let answer: SecretBytes
         switch pam.promptHidden("Current Password:") {
         case .failure, .success(nil): return .authtokRecoveryError
         case .success(let typed?): answer = typed
         }
-        switch checkPassword(answer) {
-        case .match:
+        let decision = session.decideLogin(request(answer))
+        switch decision {
+        case .accepted:
             pam.setToken(.old, answer)
             return nil
-        case .userUnknown: return .userUnknown
-        case .failed(let outcome): return outcome
-        case .mismatch:
+        case .refused(.unknownUser), .temporaryFailure, .configurationError: return Outcome(decision)
+        case .refused:
             log(.notice, "password change for user \"\(userForLog)\" refused: wrong current password")
             return .authError
         }
@@ -118,7 +123,7 @@ extension ModuleCall {
     /// The new password: from an earlier module (`PAM_AUTHTOK`), else asked for twice.
     private func obtainNewPassword() -> Result<(SecretBytes, Bool), Outcome> {
         if case .success(let token?) = pam.token(.current) { return .success((token, false)) }
-        guard !options.useFirstPass, !has(Int32(PAM_SILENT)) else { return .failure(.authtokRecoveryError) }
+        guard !options.useFirstPass, !has(.silent) else { return .failure(.authtokRecoveryError) }
         guard case .success(let first?) = pam.promptHidden("New Password:"), !first.isEmpty else {
             log(.notice, "password change for user \"\(userForLog)\" refused: no new password given")
             return .failure(.authtokRecoveryError)

@@ -25,13 +25,25 @@ public enum AccountStatus {
         return status
     }
 
-    /// pam_mysql 0.8.2's answer for a status word. Bit 1 with a non-NULL password gives
-    /// PAM_AUTHTOK_EXPIRED as the C module does (its README promised PAM_NEW_AUTHTOK_REQD).
-    public static func outcome(bits: Int) -> Outcome {
-        if bits & expiredBit != 0 { return .accountExpired }
+    /// What a status word means for the account.
+    public enum Verdict: Equatable, Sendable {
+        case allowed
+        /// Bit 0.
+        case expired
+        /// Bit 1 with a NULL password: a password must be set.
+        case newPasswordRequired
+        /// Bit 1 with a stored password: it must be changed.
+        case passwordExpired
+    }
+
+    /// pam_mysql 0.8.2's reading of a status word: expiry first, then the change bit. (Bit 1
+    /// with a non-NULL password is PAM_AUTHTOK_EXPIRED in the module, as in the C module,
+    /// whose README promised PAM_NEW_AUTHTOK_REQD.)
+    public static func verdict(bits: Int) -> Verdict {
+        if bits & expiredBit != 0 { return .expired }
         if bits & passwordChangeBit != 0 {
-            return bits & nullPasswordBit != 0 ? .newAuthtokRequired : .authtokExpired
+            return bits & nullPasswordBit != 0 ? .newPasswordRequired : .passwordExpired
         }
-        return .success
+        return .allowed
     }
 }

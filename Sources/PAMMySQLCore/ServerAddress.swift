@@ -1,5 +1,5 @@
 /// Where the `host` option points, parsed as pam_mysql 0.8.2 does.
-public enum ServerAddress: Equatable, Sendable {
+public enum ServerAddress: Hashable, Sendable {
     /// No `host`: the client library's default Unix socket.
     case defaultSocket
     /// A value starting with `/`.

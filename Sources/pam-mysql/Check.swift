@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import PAMMySQL
+import AccountDatabase
 import PAMMySQLCore
 
 /// Prints one line per step: `OK`, `WARN` or `FAIL`, the step, what was found and, for a
@@ -40,36 +40,59 @@ private let ignoredArguments: [String: String] = [
     "update_table": "pam_mysql never used it for the password UPDATE (table= is used)",
 ]
 
-/// `pam-mysql check`: walks one module line link by link.
+/// `pam-mysql check`: walks a service's module lines link by link, with the module's own
+/// code: the options carried from line to line as the module carries them, the database
+/// session (failover, deadline, TLS, the plugin rules) and the login and account decisions.
+/// Where the module would refuse, the check FAILs with the module's reason.
 struct Checker {
     let report: Report
     let user: String?
     let password: SecretBytes?
+    /// Whether the application passes PAM_DISALLOW_NULL_AUTHTOK (saslauthd does not).
+    var disallowsEmptyPassword = false
 
-    func check(_ line: PAMLine, origin: String) {
-        let where_ = line.type.isEmpty ? origin : "\(origin) line \(line.number) (\(line.type) \(line.control))"
-        report.info("== \(where_): \(line.modulePath)")
-        guard let options = parseOptions(line) else { return }
-        guard let connection = connect(options) else { return }
-        query(options, connection)
+    /// Checks `lines` in order; options persist from one line to the next, as they do within
+    /// one PAM transaction, and a refused line refuses the rest (as the module does).
+    func check(_ lines: [PAMLine], origin: String) {
+        var options = ModuleOptions()
+        var refused: OptionError?
+        for line in lines {
+            let place = line.type.isEmpty ? origin : "\(origin) line \(line.number) (\(line.type) \(line.control))"
+            report.info("== \(place): \(line.modulePath)")
+            if let refused {
+                report.fail("options", "\(refused.message) (an earlier line was refused, so the module refuses this one too)", fix: Self.fix(for: refused))
+                continue
+            }
+            do {
+                try parseOptions(line, into: &options)
+            } catch {
+                refused = error
+                report.fail("options", error.message, fix: Self.fix(for: error))
+                continue
+            }
+            guard requiredOptionsPresent(options) else { continue }
+            let log = CollectedLog()
+            let session = DatabaseSession(options: options, log: DatabaseLog(verbose: false, sink: log.append))
+            defer { session.end() }
+            guard connect(session, log: log) else { continue }
+            switch line.type {
+            case "account": checkAccount(session)
+            case "session": report.ok("session", "sqllog rows go to \(options.logTable ?? "(no log table)")")
+            default: checkLogin(session)
+            }
+        }
     }
 
     // MARK: options
 
-    private func parseOptions(_ line: PAMLine) -> ModuleOptions? {
-        // The module's own code first: whatever makes it refuse the line (PAM_SERVICE_ERR) is a
-        // FAIL with the module's log line as the reason, and nothing else about the line is
-        // reported (an unknown "option" after a bare `passwd` is likely the password).
-        var options = ModuleOptions()
-        var messages: [(LogPriority, String)] = []
-        let sink: LogSink = { messages.append(($0, $1)) }
-        do {
-            try ModuleConfiguration.update(&options, arguments: line.arguments.map { SecretBytes(Array($0.utf8)) }, log: sink)
-        } catch {
-            report.fail("options", error.message, fix: Self.fix(for: error))
-            return nil
+    /// The module's own parser: whatever makes it refuse the line throws (a FAIL with the
+    /// module's log line as the reason, and nothing else about the line is reported: an unknown
+    /// "option" after a bare `passwd` is likely the password).
+    private func parseOptions(_ line: PAMLine, into options: inout ModuleOptions) throws(OptionError) {
+        var notices: [OptionNotice] = []
+        try ModuleConfiguration.update(&options, arguments: line.arguments.map { SecretBytes(Array($0.utf8)) }) {
+            notices.append($0)
         }
-        let names = OptionTable.all.compactMap(\.argumentName)
         var problems = 0
         for argument in line.arguments {
             let name = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
@@ -78,44 +101,43 @@ struct Checker {
                 report.warn("options", "option \"\(name)\" has no effect: \(why)", fix: "remove it")
             }
         }
-        // Unknown names come from the module's own lines, which withhold what may be a secret
-        // (`passwd= secret`, `passwd:secret`).
-        let unknownPrefix = "unknown option: "
-        for (priority, message) in messages where priority.rawValue <= LogPriority.warning.rawValue {
-            problems += 1
-            if message.hasPrefix(unknownPrefix) {
-                let name = String(message.dropFirst(unknownPrefix.count))
+        let names = OptionTable.all.compactMap { $0.argumentName }
+        let configKeys = OptionTable.all.compactMap { $0.configKey }
+        for notice in notices {
+            switch notice {
+            case .trace: continue
+            case .unknownArgument(let name):
                 let fix = closest(to: name, among: names).map { "did you mean \"\($0)\"?" } ?? "remove it (see pam_mysql(8) for the options)"
                 report.warn("options", "unknown option \"\(name)\" is ignored", fix: fix)
-                continue
+            case .unknownAfterEmptyValue:
+                report.warn("options", notice.message, fix: "join the option and its value (bracket the whole option if the value has blanks)")
+            case .unknownConfigKey(let name, _):
+                report.warn("options", notice.message, fix: closest(to: Substring(name).trimmingCharacters(in: "\""), among: configKeys).map { "did you mean \"\($0)\"?" })
+            case .worldReadableConfigFile:
+                report.warn("options", notice.message, fix: "chmod o-r the config file (it holds the database password)")
             }
-            let configKeys = OptionTable.all.compactMap(\.configKey)
-            var fix: String? = nil
-            if message.hasPrefix("unknown option after ") {
-                fix = "join the option and its value (bracket the whole option if the value has blanks)"
-            } else if message.hasPrefix("unknown option "), let key = message.split(separator: " ").dropFirst(2).first {
-                let bare = key.trimmingCharacters(in: "\"")
-                fix = closest(to: bare, among: configKeys).map { "did you mean \"\($0)\"?" }
-            } else if message.contains("readable by every user") {
-                fix = "chmod o-r the config file (it holds the database password)"
-            }
-            report.warn("options", message, fix: fix)
+            problems += 1
         }
+        if problems == 0 {
+            report.ok("options", "parsed; \(options.crypt.label), database \(options.db ?? "")")
+        }
+    }
+
+    /// The module's requirements (`user`, `db`), and what every statement needs.
+    private func requiredOptionsPresent(_ options: ModuleOptions) -> Bool {
         var missing: [String] = []
+        if options.user == nil { missing.append("user") }
         if options.db == nil { missing.append("db") }
         if options.query == nil {
             if options.table == nil { missing.append("table") }
             if options.userColumn == nil { missing.append("usercolumn") }
             if options.passwdColumn == nil { missing.append("passwdcolumn") }
         }
-        if !missing.isEmpty {
+        guard missing.isEmpty else {
             report.fail("options", "missing \(missing.joined(separator: ", "))", fix: "add them to the PAM line or the config file")
-            return nil
+            return false
         }
-        if problems == 0 {
-            report.ok("options", "parsed; \(options.crypt.label), database \(options.db ?? "")")
-        }
-        return options
+        return true
     }
 
     /// What to do about a line the module refuses.
@@ -140,119 +162,166 @@ struct Checker {
 
     // MARK: database
 
-    private func connect(_ options: ModuleOptions) -> MariaDBConnection? {
-        let identity = ConnectionIdentity(options)
-        var lastError: DatabaseError? = nil
-        for index in identity.servers.indices {
-            switch MariaDBConnection.open(options, identity: identity, serverIndex: index) {
-            case .success(let connection):
-                report.ok("database reachable", identity.servers[index].description)
-                report.ok("SQL login accepted", "as \(options.user ?? "(none)")")
-                return connection
-            case .failure(let error):
-                lastError = error
-                if Self.isLoginRefusal(error.code) {
-                    report.ok("database reachable", identity.servers[index].description)
-                    report.fail(
-                        "SQL login accepted", "\(error.message) (error \(error.code))",
-                        fix: "check user=/passwd= and db= against the server's GRANTs (GRANT SELECT ON db.table TO 'user'@'host')")
-                    return nil
-                }
+    /// Connects as the module would: the servers in order with failover, within the deadline.
+    private func connect(_ session: DatabaseSession, log: CollectedLog) -> Bool {
+        let result = LoginDeadline.with(seconds: session.options.loginTimeout) { session.connect() }
+        let identity = session.identity
+        switch result {
+        case .success:
+            let server = session.connectedServer.map { $0.description } ?? identity.serversDescription
+            if log.lines.contains(where: { $0.0 == .warning }) {
+                let failed = log.lines.filter { $0.0 == .err }.map { $0.1 }.joined(separator: "; ")
+                report.warn("database reachable", "\(server), after earlier servers failed: \(failed)",
+                            fix: "bring the earlier servers back, or reorder host=")
+            } else {
+                report.ok("database reachable", server)
             }
+            report.ok("SQL login accepted", "as \(session.options.user ?? "(none)")")
+            return true
+        case .failure(let error) where Self.isLoginRefusal(error.code):
+            report.ok("database reachable", identity.serversDescription)
+            report.fail(
+                "SQL login accepted", "\(error.message) (error \(error.code))",
+                fix: "check user=/passwd= and db= against the server's GRANTs (GRANT SELECT ON db.table TO 'user'@'host')")
+        case .failure(let error) where error.code == 5010:
+            report.ok("database reachable", identity.serversDescription)
+            report.fail("SQL login accepted", error.message,
+                        fix: "give the SQL login mysql_native_password, or use ssl_mode=verify_identity with ssl_ca and ssl_auth_plugins")
+        case .failure(let error) where error.kind == .statement:
+            report.fail("database reachable", error.message, fix: "correct the connection options (ssl_*, host=)")
+        case .failure(let error):
+            let tried = log.lines.filter { $0.0 == .err }.map { $0.1 }
+            let detail = tried.count > 1 ? tried.joined(separator: "; ") : "\(identity.serversDescription): \(error.message) (error \(error.code))"
+            report.fail(
+                "database reachable", detail,
+                fix: "check host= (host:port or a socket path), that the server runs and that a firewall lets the connection through (saslauthd and the module run outside Postfix's chroot)")
         }
-        let error = lastError
-        report.fail(
-            "database reachable",
-            "\(identity.serversDescription): \(error?.message ?? "no server") (error \(error?.code ?? 0))",
-            fix: "check host= (host:port or a socket path; inside a chroot the socket must be reachable there), that the server runs and that a firewall lets the connection through")
-        return nil
+        return false
     }
 
     static func isLoginRefusal(_ code: UInt32) -> Bool {
         [1044, 1045, 1049, 1698, 1130, 1251, 1524].contains(code)
     }
 
-    // MARK: query
+    // MARK: the login decision
 
-    private func query(_ options: ModuleOptions, _ connection: MariaDBConnection) {
-        let probeUser = user ?? "pam-mysql-check-nonexistent-user"
-        let userBytes = Array(probeUser.utf8)
-        let sql: String
-        let parameters: [SecretBytes]
-        if let query = options.query {
-            sql = query.sql
-            parameters = query.parameters(for: userBytes)
-        } else {
-            sql = SQLStatements.passwordQuery(options)
-            parameters = [SecretBytes(userBytes)]
-        }
-        let result: StatementResult
-        switch connection.execute(sql, parameters: parameters, maximumValueLength: maximumStoredValueLength) {
-        case .failure(let error):
-            let fix: String
-            switch error.code {
-            case 1146: fix = "check table= (and db=): the table does not exist"
-            case 1054: fix = "check usercolumn=/passwdcolumn=/where= against the table's columns"
-            case 1142, 1143: fix = "GRANT SELECT on the table (and columns) to the SQL user"
-            default: fix = "check the statement's options (table=, usercolumn=, passwdcolumn=, where=, query=)"
-            }
-            report.fail("table and columns", "\(error.message) (error \(error.code)); statement: \(sql)", fix: fix)
-            return
-        case .success(let found):
-            result = found
-        }
-        report.ok("table and columns", options.query == nil ? "\(options.table ?? "") has \(options.userColumn ?? ""), \(options.passwdColumn ?? "")" : "query runs")
+    private func checkLogin(_ session: DatabaseSession) {
+        let options = session.options
         guard let user else {
+            // No user: only the statement itself (the table and columns).
+            let probe = session.options.query.map { ($0.sql, $0.parameters(for: Array("pam-mysql-check-nonexistent-user".utf8))) }
+                ?? (session.statements.password, [SecretBytes(Array("pam-mysql-check-nonexistent-user".utf8))])
+            switch session.lookupRow(probe.0, parameters: probe.1) {
+            case .failure(.database(let error)): reportStatementFailure(error, sql: probe.0)
+            default: reportStatementOK(options)
+            }
             report.info("(give a USER to check the row, the stored value and a password)")
             return
         }
-        switch result.rowCount {
-        case 0:
-            report.fail("row for user", "no row for \"\(user)\"", fix: "add the user, or check usercolumn= and where=")
-            return
-        case 1:
-            report.ok("row for user", "exactly one row for \"\(user)\"")
-        default:
-            report.fail("row for user", "\(result.rowCount) rows for \"\(user)\" (pam_mysql refuses the login)", fix: "make usercolumn unique (a UNIQUE index) or narrow with where=")
-            return
-        }
-        let context = VerificationContext(
-            useMySQL323: options.use323Passwd, userName: userBytes, defaultPassScheme: options.defaultPassScheme,
-            allowWeakSchemes: options.allowWeakSchemes)
-        guard let stored = result.firstRow.first ?? nil else {
-            if options.nullOK {
-                report.warn("stored value", "NULL: accepted without a password because of nullok", fix: "set a password, or remove nullok")
-            } else {
-                report.fail("stored value", "NULL: every login is refused", fix: "set a password (pam-mysql hash makes a stored value)")
-            }
-            return
-        }
-        if stored.isEmpty {
-            report.fail("stored value", "empty: refused unless nullok", fix: "set a password (pam-mysql hash makes a stored value)")
-            return
-        }
-        switch PasswordSchemes.verify(mode: options.crypt, password: SecretBytes([]), stored: stored, context: context) {
-        case .malformed(let reason):
-            report.fail(
-                "stored value", "not recognised as \(options.crypt.label): \(reason)",
-                fix: "set crypt= to the scheme the values were made with, or store a new value made by `pam-mysql hash`")
-            return
-        case .match:
-            report.warn("stored value", "recognised as \(options.crypt.label), and the empty password matches it", fix: "set a real password")
-        case .mismatch:
-            report.ok("stored value", "recognised as \(options.crypt.label)")
-        case .storedSecretIsEmpty:
-            report.fail("stored value", "\(options.crypt.label) value of an empty password: refused unless nullok", fix: "set a password (pam-mysql hash makes a stored value)")
-            return
-        }
+        let name = Array(user.utf8)
+        // First with the empty password: does the stored value have the shape crypt= expects?
+        let probe = session.decideLogin(LoginRequest(user: name, password: SecretBytes([]), disallowsEmptyPassword: disallowsEmptyPassword))
+        guard reportStoredValue(probe, session: session, user: user) else { return }
         guard let password else { return }
-        switch PasswordSchemes.verify(mode: options.crypt, password: password, stored: stored, context: context) {
-        case .match:
+        switch session.decideLogin(LoginRequest(user: name, password: password, disallowsEmptyPassword: disallowsEmptyPassword)) {
+        case .accepted:
             report.ok("password", "verifies")
-        case .mismatch, .malformed, .storedSecretIsEmpty:
+        case .refused(.passwordTooLong):
+            report.fail("password", "longer than \(maximumPasswordLength) bytes: refused before hashing", fix: "use a shorter password")
+        case .temporaryFailure(let error):
+            report.fail("password", "the database failed: \(error.message)", fix: "check the server")
+        default:
             report.fail("password", "does not verify against the stored value", fix: "check the password, or store a new value (pam-mysql hash)")
         }
     }
+
+    /// The lines for the table, the row and the stored value; false when the check stops there.
+    private func reportStoredValue(_ probe: LoginDecision, session: DatabaseSession, user: String) -> Bool {
+        let options = session.options
+        switch probe {
+        case .temporaryFailure(let error):
+            report.fail("table and columns", "\(error.message) (error \(error.code))", fix: "check that the server keeps answering (read_timeout=, login_timeout=)")
+            return false
+        case .configurationError(.database(let error)):
+            reportStatementFailure(error, sql: options.query?.sql ?? session.statements.password)
+            return false
+        default:
+            reportStatementOK(options)
+        }
+        switch probe {
+        case .refused(.unknownUser):
+            report.fail("row for user", "no row for \"\(user)\"", fix: "add the user, or check usercolumn= and where=")
+            return false
+        case .configurationError(.multipleRows(let count)):
+            report.fail("row for user", "\(count) rows for \"\(user)\" (pam_mysql refuses the login)", fix: "make usercolumn unique (a UNIQUE index) or narrow with where=")
+            return false
+        default:
+            report.ok("row for user", "exactly one row for \"\(user)\"")
+        }
+        switch probe {
+        case .accepted(.emptyPasswordAllowed):
+            report.warn("stored value", "NULL or empty: accepted without a password because of nullok", fix: "set a password, or remove nullok")
+        case .accepted(.passwordVerified):
+            report.warn("stored value", "recognised as \(options.crypt.label), and the empty password matches it", fix: "set a real password")
+        case .refused(.emptyStoredPassword):
+            report.fail("stored value", "NULL or empty: every login is refused (unless nullok)", fix: "set a password (pam-mysql hash makes a stored value)")
+            return false
+        case .refused(.malformedStoredValue(let reason)), .configurationError(.malformedStoredValue(let reason)):
+            report.fail(
+                "stored value", "not recognised as \(options.crypt.label): \(reason)",
+                fix: "set crypt= to the scheme the values were made with, or store a new value made by `pam-mysql hash`")
+            return false
+        default:
+            report.ok("stored value", "recognised as \(options.crypt.label)")
+        }
+        return true
+    }
+
+    private func reportStatementOK(_ options: ModuleOptions) {
+        report.ok("table and columns", options.query == nil ? "\(options.table ?? "") has \(options.userColumn ?? ""), \(options.passwdColumn ?? "")" : "query runs")
+    }
+
+    private func reportStatementFailure(_ error: DatabaseError, sql: String) {
+        let fix: String
+        switch error.code {
+        case 1146: fix = "check table= (and db=): the table does not exist"
+        case 1054: fix = "check usercolumn=/passwdcolumn=/statcolumn=/where= against the table's columns"
+        case 1142, 1143: fix = "GRANT SELECT on the table (and columns) to the SQL user"
+        default: fix = "check the statement's options (table=, usercolumn=, passwdcolumn=, statcolumn=, where=, query=)"
+        }
+        report.fail("table and columns", "\(error.message) (error \(error.code)); statement: \(sql)", fix: fix)
+    }
+
+    // MARK: the account decision
+
+    private func checkAccount(_ session: DatabaseSession) {
+        guard let user else {
+            report.info("(give a USER to check the account status)")
+            return
+        }
+        switch session.decideAccount(user: Array(user.utf8)) {
+        case .status(.allowed, let bits, _):
+            report.ok("account status", "status \(bits): allowed")
+        case .status(.expired, let bits, _):
+            report.fail("account status", "status \(bits): the account has expired (the module answers PAM_ACCT_EXPIRED)", fix: "clear bit 0 of statcolumn for this user")
+        case .status(_, let bits, _):
+            report.fail("account status", "status \(bits): the password must be changed (the module refuses the login)", fix: "clear bit 1 of statcolumn, or let the user change the password")
+        case .failed(.refused(.unknownUser)):
+            report.fail("account status", "no row for \"\(user)\"", fix: "add the user, or check usercolumn= and where=")
+        case .failed(.configurationError(.multipleRows(let count))):
+            report.fail("account status", "\(count) rows for \"\(user)\"", fix: "make usercolumn unique (a UNIQUE index) or narrow with where=")
+        case .failed(.configurationError(.database(let error))):
+            reportStatementFailure(error, sql: session.statements.status)
+        case .failed(let other):
+            report.fail("account status", "\(other)", fix: "check the server")
+        }
+    }
+}
+
+/// The log lines of one check's session, for the verdicts (never printed as they are).
+final class CollectedLog {
+    private(set) var lines: [(LogPriority, String)] = []
+    func append(_ priority: LogPriority, _ message: String) { lines.append((priority, message)) }
 }
 
 extension Substring {

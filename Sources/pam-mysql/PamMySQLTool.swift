@@ -94,7 +94,7 @@ struct Check: ParsableCommand {
         }
         let report = Report()
         let checker = Checker(report: report, user: user, password: secret)
-        for line in lines { checker.check(line, origin: origin) }
+        checker.check(lines, origin: origin)
         if report.failed { throw ExitCode(1) }
     }
 

@@ -1,44 +1,23 @@
 import PAMMySQLCore
-import CPAM
 import XCTest
 
-final class OutcomeTests: XCTestCase {
-    /// The one outcome-to-PAM-code table, pinned against Linux-PAM's header.
-    func testOutcomeCodesMatchLinuxPAM() {
-        let expected: [Outcome: Int32] = [
-            .success: PAM_SUCCESS, .serviceError: PAM_SERVICE_ERR, .systemError: PAM_SYSTEM_ERR,
-            .bufferError: PAM_BUF_ERR, .permissionDenied: PAM_PERM_DENIED, .authError: PAM_AUTH_ERR,
-            .authInfoUnavailable: PAM_AUTHINFO_UNAVAIL, .userUnknown: PAM_USER_UNKNOWN,
-            .newAuthtokRequired: PAM_NEW_AUTHTOK_REQD, .accountExpired: PAM_ACCT_EXPIRED,
-            .authtokRecoveryError: PAM_AUTHTOK_RECOVERY_ERR, .authtokError: PAM_AUTHTOK_ERR,
-            .authtokLockBusy: PAM_AUTHTOK_LOCK_BUSY, .tryAgain: PAM_TRY_AGAIN, .ignore: PAM_IGNORE,
-            .authtokExpired: PAM_AUTHTOK_EXPIRED, .conversationError: PAM_CONV_ERR, .abort: PAM_ABORT,
-            .conversationAgain: PAM_CONV_AGAIN, .incomplete: PAM_INCOMPLETE,
-        ]
-        XCTAssertEqual(expected.count, Outcome.allCases.count)
-        for outcome in Outcome.allCases {
-            XCTAssertEqual(outcome.pamCode, expected[outcome], "\(outcome)")
-        }
-    }
-}
-
 final class AccountStatusTests: XCTestCase {
-    func outcome(_ status: String?, nullPassword: Bool = false) -> Outcome {
-        AccountStatus.outcome(bits: AccountStatus.bits(statusValue: status.map { SecretBytes(Array($0.utf8)) }, passwordIsNull: nullPassword))
+    func outcome(_ status: String?, nullPassword: Bool = false) -> AccountStatus.Verdict {
+        AccountStatus.verdict(bits: AccountStatus.bits(statusValue: status.map { SecretBytes(Array($0.utf8)) }, passwordIsNull: nullPassword))
     }
 
     func testStatusBitsAsPamMySQLReadsThem() {
-        XCTAssertEqual(outcome("0"), .success)
-        XCTAssertEqual(outcome("1"), .accountExpired)
-        XCTAssertEqual(outcome("2"), .authtokExpired)
-        XCTAssertEqual(outcome("2", nullPassword: true), .newAuthtokRequired)
-        XCTAssertEqual(outcome("3"), .accountExpired)
-        XCTAssertEqual(outcome("4"), .success)  // bit 2 of the column is ignored
-        XCTAssertEqual(outcome(nil), .accountExpired)  // NULL status
-        XCTAssertEqual(outcome("abc"), .success)  // strtol: no digits is 0
-        XCTAssertEqual(outcome("  2xyz"), .authtokExpired)
-        XCTAssertEqual(outcome("-1"), .accountExpired)  // every bit set
-        XCTAssertEqual(outcome("99999999999999999999999"), .accountExpired)  // clamped to LONG_MAX
+        XCTAssertEqual(outcome("0"), .allowed)
+        XCTAssertEqual(outcome("1"), .expired)
+        XCTAssertEqual(outcome("2"), .passwordExpired)
+        XCTAssertEqual(outcome("2", nullPassword: true), .newPasswordRequired)
+        XCTAssertEqual(outcome("3"), .expired)
+        XCTAssertEqual(outcome("4"), .allowed)  // bit 2 of the column is ignored
+        XCTAssertEqual(outcome(nil), .expired)  // NULL status
+        XCTAssertEqual(outcome("abc"), .allowed)  // strtol: no digits is 0
+        XCTAssertEqual(outcome("  2xyz"), .passwordExpired)
+        XCTAssertEqual(outcome("-1"), .expired)  // every bit set
+        XCTAssertEqual(outcome("99999999999999999999999"), .expired)  // clamped to LONG_MAX
     }
 }
 

@@ -8,9 +8,13 @@ public enum ModuleArgumentParser {
     /// - Parameter arguments: each argument's bytes.
     /// - Throws: `OptionError` for an argument that makes the line unusable (PAM_SERVICE_ERR): an
     ///   invalid value, a value-taking option without `=`, a near miss of a restriction.
-    public static func apply(_ arguments: [SecretBytes], to options: inout ModuleOptions, log: LogSink) throws(OptionError) {
+    public static func apply(_ arguments: [SecretBytes], to options: inout ModuleOptions, log: @escaping LogSink) throws(OptionError) {
+        try apply(arguments, to: &options, notices: OptionNotice.logging(to: log))
+    }
+
+    public static func apply(_ arguments: [SecretBytes], to options: inout ModuleOptions, notices: OptionNoticeSink) throws(OptionError) {
         var updated = options
-        var lines: [(LogPriority, String)] = []
+        var lines: [OptionNotice] = []
         // The value-taking option the previous argument gave as `name=` with nothing after it.
         var afterEmptyValue: String?
         for argument in arguments {
@@ -31,12 +35,12 @@ public enum ModuleArgumentParser {
                         let withheld = "(name withheld: it follows an empty \(emptyOption)=)"
                         throw .misspeltRestriction(name: withheld, closeTo: meant, origin: "on the module line")
                     }
-                    lines.append((.err, "unknown option after \(emptyOption)= not shown: it may be the value, cut off by a blank (write \(emptyOption)=VALUE)"))
+                    lines.append(.unknownAfterEmptyValue(option: emptyOption))
                     continue
                 }
                 if let meant { throw .misspeltRestriction(name: shown, closeTo: meant, origin: "on the module line") }
                 // pam_mysql said this only when verbose was already on; a typo deserves an error.
-                lines.append((.err, "unknown option: \(shown)"))
+                lines.append(.unknownArgument(name: shown))
                 continue
             }
             // `passwd secret`: libpam hands over `passwd` and `secret`. Stop here, so the next word
@@ -45,9 +49,9 @@ public enum ModuleArgumentParser {
             let value = equals.map { argument.slice(($0 + 1)..<argument.count) } ?? SecretBytes([])
             if spec.takesValue, value.isEmpty { afterEmptyValue = name }
             try spec.apply(value, to: &updated, origin: "argument \(name)")
-            if updated.verbose { lines.append((.info, spec.traceLine(name: name, value: value))) }
+            if updated.verbose { lines.append(.trace(spec.traceLine(name: name, value: value))) }
         }
         options = updated
-        for (priority, line) in lines { log(priority, line) }
+        lines.forEach(notices)
     }
 }

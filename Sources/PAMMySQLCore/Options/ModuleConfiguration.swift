@@ -9,12 +9,17 @@
 /// but the caller's one error line is logged.
 public enum ModuleConfiguration {
     public static func update(
-        _ options: inout ModuleOptions, arguments: [SecretBytes], log: LogSink
+        _ options: inout ModuleOptions, arguments: [SecretBytes], log: @escaping LogSink
+    ) throws(OptionError) {
+        try update(&options, arguments: arguments, notices: OptionNotice.logging(to: log))
+    }
+
+    public static func update(
+        _ options: inout ModuleOptions, arguments: [SecretBytes], notices: OptionNoticeSink
     ) throws(OptionError) {
         var updated = options
-        var lines: [(LogPriority, String)] = []
-        let collect: LogSink = { lines.append(($0, $1)) }
-        try ModuleArgumentParser.apply(arguments, to: &updated, log: collect)
+        var lines: [OptionNotice] = []
+        try ModuleArgumentParser.apply(arguments, to: &updated) { lines.append($0) }
         if let path = updated.configFile {
             let contents: ConfigFileReader.Contents
             switch ConfigFileReader.read(path: path) {
@@ -24,21 +29,27 @@ public enum ModuleConfiguration {
             // Only a warning: a group that may read it (Debian's 0640) is normal, and the
             // password is the administrator's to expose.
             if contents.isWorldReadable {
-                collect(.warning, "config file \(LogText.escaped(path)) is readable by every user, but holds the database password: chmod o-r it")
+                lines.append(.worldReadableConfigFile(path: LogText.escaped(path)))
             }
-            try apply(ConfigFile(parsing: contents.text), to: &updated, path: path, log: collect)
+            try apply(ConfigFile(parsing: contents.text), to: &updated, path: path) { lines.append($0) }
         }
         options = updated
-        for (priority, line) in lines { log(priority, line) }
+        lines.forEach(notices)
     }
 
     /// Applies parsed entries in file order (so `verbose` affects only what follows it), all or
     /// nothing: a syntax error anywhere, an invalid value or a near miss of a restriction
     /// throws before `options` changes or anything is logged.
-    public static func apply(_ file: ConfigFile, to options: inout ModuleOptions, path: String, log: LogSink) throws(OptionError) {
+    public static func apply(_ file: ConfigFile, to options: inout ModuleOptions, path: String, log: @escaping LogSink) throws(OptionError) {
+        try apply(file, to: &options, path: path, notices: OptionNotice.logging(to: log))
+    }
+
+    public static func apply(
+        _ file: ConfigFile, to options: inout ModuleOptions, path: String, notices: OptionNoticeSink
+    ) throws(OptionError) {
         if let error = file.syntaxError { throw .configFileSyntax(path: path, error: error) }
         var updated = options
-        var lines: [(LogPriority, String)] = []
+        var lines: [OptionNotice] = []
         let shownPath = LogText.escaped(path)
         for entry in file.entries {
             guard let spec = OptionTable.configEntry(named: entry.key) else {
@@ -47,14 +58,14 @@ public enum ModuleConfiguration {
                 if let meant = MisspeltRestriction.closeMatch(to: key) {
                     throw .misspeltRestriction(name: LogText.optionName(bytes: key), closeTo: meant, origin: origin)
                 }
-                lines.append((.err, "unknown option \(LogText.optionName(bytes: key)) \(origin)"))
+                lines.append(.unknownConfigKey(name: LogText.optionName(bytes: key), origin: origin))
                 continue
             }
             // Deliberate difference: an invalid crypt value fails closed instead of becoming plain text.
             try spec.apply(entry.value, to: &updated, origin: "line \(entry.line) of \(shownPath)")
-            if updated.verbose { lines.append((.info, spec.traceLine(name: entry.key, value: entry.value))) }
+            if updated.verbose { lines.append(.trace(spec.traceLine(name: entry.key, value: entry.value))) }
         }
         options = updated
-        for (priority, line) in lines { log(priority, line) }
+        lines.forEach(notices)
     }
 }

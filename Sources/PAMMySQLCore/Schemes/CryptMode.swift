@@ -36,14 +36,6 @@ public enum CryptMode: Int, CaseIterable, Sendable {
         self == .dovecot ? "crypt=dovecot" : "crypt=\(rawValue) (\(name))"
     }
 
-    /// What PAM hears when the stored value cannot be verified. pam_mysql's modes answered
-    /// PAM_AUTH_ERR, and still do. crypt=dovecot answers PAM_SERVICE_ERR, as Dovecot treats an
-    /// unusable stored value as an internal failure: the user did nothing wrong, the row
-    /// (or the configuration, for a refused weak scheme) needs an administrator.
-    public var malformedOutcome: Outcome {
-        self == .dovecot ? .serviceError : .authError
-    }
-
     /// Parses an option value: exactly `0`…`9`, or a name compared case-insensitively.
     /// Anything else (`10`, `03`, ` 0`, empty) is nil, which the caller turns into an error.
     public init?(optionValue value: String) {

@@ -2,7 +2,7 @@
 /// (`{SHA512-CRYPT}$6$…`, `{SSHA256}…`, `{BLF-CRYPT.B64}…`), or implies it (`$1$…`), or gets
 /// `default_pass_scheme`; the scheme's record decodes and verifies it. Every value that cannot
 /// be verified (unknown scheme, bad encoding, refused weak scheme, cost over a cap) is
-/// `.malformed`, which this mode turns into PAM_SERVICE_ERR (see `CryptMode.malformedOutcome`).
+/// `.malformed`, which this mode treats as a configuration error (see `LoginDecision`).
 struct DovecotPasswordScheme: PasswordScheme {
     let name = "dovecot"
 

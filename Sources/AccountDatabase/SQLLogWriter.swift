@@ -1,12 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-internal import CPAM
 import PAMMySQLCore
 
 /// The messages pam_mysql writes into the log table, verbatim: tools grep for them, the
 /// `FALURE` typo included.
-enum SQLLogMessage: String {
+package enum SQLLogMessage: String {
     case authenticationSuccessFirstPass = "AUTHENTICATION SUCCESS (FIRST_PASS)"
     case authenticationFailureFirstPass = "AUTHENTICATION FALURE (FIRST_PASS)"
     case authenticationSuccess = "AUTHENTICATION SUCCESS"
@@ -19,21 +18,23 @@ enum SQLLogMessage: String {
     case closeSession = "CLOSE SESSION"
 }
 
-extension ModuleCall {
-    /// With `sqllog`, inserts one row into the log table. Its failure is logged and never
-    /// changes the PAM result, as in pam_mysql.
-    func sqlLog(_ message: SQLLogMessage) {
+extension DatabaseSession {
+    /// With `sqllog`, inserts one row into the log table: the message, the user, this host's
+    /// address, the remote host the front end was given (PAM_RHOST, the daemon's `rip=`) when
+    /// the table has a column for it, and the process id. Its failure is logged and never
+    /// changes the answer, as in pam_mysql.
+    package func writeSQLLog(_ message: SQLLogMessage, user: [UInt8], remoteHost: String?) {
         guard options.sqlLog else { return }
         if let missing = SQLStatements.missingLogOption(options) {
             log(.err, "sqllog set but \(missing) not set")
             return
         }
         var values = [Array(message.rawValue.utf8), user, Array(localHostAddress.utf8)]
-        if options.logRHostColumn != nil { values.append(Array((pam.stringItem(PAM_RHOST) ?? "(unknown)").utf8)) }
+        if options.logRHostColumn != nil { values.append(Array((remoteHost ?? "(unknown)").utf8)) }
         values.append(Array(String(getpid()).utf8))
         let sql = SQLStatements.logInsert(options)
-        trace("sql log: \(LogText.escaped(sql, limit: 1024))")
-        if case .failure(let error) = context.execute(sql, parameters: values.map { SecretBytes($0) }, trace: trace, log: log) {
+        log.trace("sql log: \(LogText.escaped(sql, limit: 1024))")
+        if case .failure(let error) = execute(sql, parameters: values.map { SecretBytes($0) }) {
             log(.err, "MySQL error (\(LogText.escaped(error.message, limit: 256)))")
         }
     }

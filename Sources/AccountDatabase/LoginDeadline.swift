@@ -8,7 +8,7 @@ import Glibc
 ///
 /// The deadline bounds the sum of every connect, TLS handshake and query of one call, whatever
 /// the number of servers in `host`; a daemon answering Postfix must answer within 10 s.
-enum LoginDeadline {
+package enum LoginDeadline {
     /// Monotonic milliseconds, stored in a thread-specific slot as a pointer-sized integer (0 is
     /// "no deadline").
     private static let key: pthread_key_t = {
@@ -18,7 +18,7 @@ enum LoginDeadline {
     }()
 
     /// Runs `body` with a deadline `seconds` from now on this thread (restoring the previous one).
-    static func with<R>(seconds: UInt32, _ body: () -> R) -> R {
+    package static func with<R>(seconds: UInt32, _ body: () -> R) -> R {
         let previous = pthread_getspecific(key)
         let until = nowMilliseconds() + Int64(seconds) * 1000
         pthread_setspecific(key, UnsafeRawPointer(bitPattern: UInt(until)))
@@ -27,7 +27,7 @@ enum LoginDeadline {
     }
 
     /// Milliseconds left (0 or less: passed), or nil when no deadline is set on this thread.
-    static func remainingMilliseconds() -> Int64? {
+    package static func remainingMilliseconds() -> Int64? {
         guard let raw = pthread_getspecific(key) else { return nil }
         return Int64(UInt(bitPattern: raw)) - nowMilliseconds()
     }

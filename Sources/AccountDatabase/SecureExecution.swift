@@ -18,15 +18,15 @@ internal import CMariaDB
 ///
 /// Remaining risk: another module or library of the same host that initialises libmariadb
 /// first (before our first call) has already loaded what the variables named.
-enum SecureExecution {
+package enum SecureExecution {
     /// Variables (found in Connector/C 3.3's `ma_client_plugin.c`) that make the client library
     /// load a shared object of the caller's choice.
-    static let codeLoadingVariables = ["LIBMYSQL_PLUGINS", "MARIADB_PLUGIN_DIR"]
+    package static let codeLoadingVariables = ["LIBMYSQL_PLUGINS", "MARIADB_PLUGIN_DIR"]
 
     /// AT_SECURE (set by the kernel for set-uid/set-gid/file-capability executables), or real
     /// and effective ids that differ (a host that changed only its effective ids).
     /// Evaluated on each use: a host may change its ids between two PAM calls.
-    static var isActive: Bool {
+    package static var isActive: Bool {
         atSecure || getuid() != geteuid() || getgid() != getegid()
     }
 
@@ -34,7 +34,7 @@ enum SecureExecution {
 
     /// The log line when this process must not initialise Connector/C, else nil. The value of
     /// the variable is not logged: it is the caller's text.
-    static func refusal() -> String? {
+    package static func refusal() -> String? {
         guard isActive else { return nil }
         for name in codeLoadingVariables where getenv(name) != nil {
             return "\(name) is set in the environment of a set-uid or otherwise privileged process: refusing to load the MariaDB client library, which would load code it names"

@@ -4,94 +4,17 @@ import Glibc
 internal import CMariaDB
 import PAMMySQLCore
 
-/// Why a database step failed, and what PAM hears about it.
-package struct DatabaseError: Error {
-    package enum Kind {
-        /// The server cannot be reached or stopped answering (connect failure, timeout, lost
-        /// connection): PAM_AUTHINFO_UNAVAIL, so stacks can fall back with `[authinfo_unavail=…]`.
-        case unavailable
-        /// The server answered with an error (bad table, column, grant, SQL): PAM_SERVICE_ERR.
-        case statement
-    }
-
-    package let kind: Kind
-    /// Connector/C's error number (`CR_*` for client errors, `ER_*` for the server's).
-    package let code: UInt32
-    /// `mysql_error()` text: names servers, users and SQL, never a password or a bound value.
-    package let message: String
-
-    /// Client-side errors that mean the connection itself is gone, so a reused one may be
-    /// replaced and the statement sent again.
-    var isLostConnection: Bool { code == 2006 || code == 2013 || code == 2055 }
-
-    /// After this error the connection cannot be used again.
-    var breaksConnection: Bool { kind == .unavailable }
-}
-
-/// What a statement returned. A SELECT keeps only its first row: pam_mysql only needs to tell
-/// 0, 1 and "more than one".
-package struct StatementResult {
-    package let rowCount: UInt64
-    /// The columns of the first row (nil for SQL NULL), each a secret: a stored hash is one.
-    package let firstRow: [SecretBytes?]
-}
-
-/// The values that decide whether an open connection can serve another call: a different
-/// server list, SQL login, database or TLS setting needs its own connection.
-package struct ConnectionIdentity {
-    /// The `host` list, in the order the servers are tried (one entry without a comma).
-    package let servers: [ServerAddress]
-    let user: String
-    let password: SecretBytes?
-    let database: String
-    let timeouts: [UInt32]
-    let sslMode: SSLMode
-    /// ssl_ca, ssl_capath, ssl_cert, ssl_key, ssl_cipher.
-    let tlsFiles: [String?]
-    /// `ssl_auth_plugins`: what the server may ask for beyond the plugins that never reveal the
-    /// password.
-    let authPlugins: [AuthenticationPlugin]
-
-    package init(_ options: ModuleOptions) {
-        servers = ServerAddress.list(hostOption: options.host)
-        user = options.user ?? ""
-        password = options.passwd
-        database = options.db ?? ""
-        timeouts = [options.connectTimeout, options.readTimeout, options.writeTimeout]
-        sslMode = options.effectiveSSLMode
-        tlsFiles = [options.sslCA, options.sslCAPath, options.sslCert, options.sslKey, options.sslCipher]
-        authPlugins = options.sslAuthPlugins
-    }
-
-    /// For log lines: the server list, never with credentials.
-    package var serversDescription: String {
-        servers.count == 1 ? servers[0].description : servers.map { $0.description }.joined(separator: ", ")
-    }
-
-    func matches(_ other: ConnectionIdentity) -> Bool {
-        let samePassword: Bool
-        switch (password, other.password) {
-        case (nil, nil): samePassword = true
-        case (let a?, let b?): samePassword = a.constantTimeEquals(b)
-        default: samePassword = false
-        }
-        return servers == other.servers && user == other.user && database == other.database
-            && timeouts == other.timeouts && sslMode == other.sslMode && tlsFiles == other.tlsFiles
-            && authPlugins == other.authPlugins && samePassword
-    }
-}
-
 /// Connector/C initialisation, once per process and thread-safe (a global `let` runs once).
 /// `mysql_library_end()` is never called: the host or another PAM handle may still use the
 /// library, and pam_mysql's calls to it crashed saslauthd and nginx.
 private let libraryReady: Bool = mysql_server_init(0, nil, nil) == 0
 
 /// One open MariaDB connection: the only owner of a `MYSQL *`.
-package final class MariaDBConnection {
+package final class MariaDBConnection: DatabaseConnection {
     private let handle: UnsafeMutablePointer<MYSQL>
-    let identity: ConnectionIdentity
+    package let identity: ConnectionIdentity
     /// Which entry of `identity.servers` this connection goes to.
-    let serverIndex: Int
+    package let serverIndex: Int
     /// A connection inherited through `fork()` belongs to the parent: the child must neither
     /// use it nor send COM_QUIT on the shared socket.
     private let ownerPID: pid_t
@@ -122,18 +45,18 @@ package final class MariaDBConnection {
         mysql_close(handle)
     }
 
-    var isUsableInThisProcess: Bool { !abandoned && getpid() == ownerPID }
+    package var isUsableInThisProcess: Bool { !abandoned && getpid() == ownerPID }
 
     /// Forgets a connection inherited through `fork()` without sending anything (COM_QUIT would
     /// go out on a socket the parent process still uses). Its memory is left behind on purpose;
     /// this process's copy of its descriptor was closed by the fork handler (`LiveSockets`).
-    func abandon() {
+    package func abandon() {
         abandoned = true
     }
 
     /// One round trip to check the server still answers (for a connection taken from the pool
     /// when nothing else would be sent).
-    func ping() -> Bool {
+    package func ping() -> Bool {
         mysql_ping(handle) == 0
     }
 
@@ -155,7 +78,7 @@ package final class MariaDBConnection {
     /// `MYSQL_PWD`), the plugin directory; no option file is read (none is named).
     package static func open(
         _ options: ModuleOptions, identity: ConnectionIdentity, serverIndex: Int
-    ) -> Result<MariaDBConnection, DatabaseError> {
+    ) -> Result<any DatabaseConnection, DatabaseError> {
         let mode = identity.sslMode
         if mode == .verifyCA || mode == .verifyIdentity, options.sslCA == nil, options.sslCAPath == nil {
             // Connector/C 3.3 checks no chain without a CA: refuse rather than pretend.

@@ -1,0 +1,186 @@
+import PAMMySQLCore
+
+/// One user of the database (a PAM handle, a check, a daemon request): the options in force,
+/// the connection it has checked out, and its log. Statements go through `execute`, which
+/// opens, reuses or replaces the connection; `end()` (or deinit) gives it back to the pool.
+///
+/// Connection values are computed once per options update (`options` didSet), not per
+/// statement: the identity and the account statements.
+package final class DatabaseSession {
+    package var options: ModuleOptions {
+        didSet { optionsChanged() }
+    }
+    package private(set) var identity: ConnectionIdentity
+    package private(set) var statements: AccountStatements
+    package var log: DatabaseLog
+    /// False in a set-uid host: its connection is closed at the end instead of pooled.
+    package var poolsConnections: Bool
+
+    /// The status the authentication SELECT already read, for the account check that follows in
+    /// the same transaction (one SELECT per login instead of two).
+    package var accountRow: AccountRow?
+
+    private var connection: (any DatabaseConnection)?
+    private let pool: ConnectionPool
+    private let failover: FailoverTable
+    private let open: ConnectionOpener
+
+    package init(
+        options: ModuleOptions = ModuleOptions(), log: DatabaseLog, poolsConnections: Bool = true,
+        pool: ConnectionPool = .shared, failover: FailoverTable = .shared,
+        open: @escaping ConnectionOpener = MariaDBConnection.open
+    ) {
+        self.options = options
+        self.identity = ConnectionIdentity(options)
+        self.statements = AccountStatements(options)
+        self.log = log
+        self.poolsConnections = poolsConnections
+        self.pool = pool
+        self.failover = failover
+        self.open = open
+    }
+
+    deinit { end() }
+
+    private func optionsChanged() {
+        identity = ConnectionIdentity(options)
+        statements = AccountStatements(options)
+        log.verbose = options.verbose
+    }
+
+    /// Gives the connection back to the pool (or closes it when pooling is off).
+    package func end() {
+        guard let current = connection else { return }
+        connection = nil
+        if poolsConnections { pool.checkIn(current) }
+    }
+
+    /// Closes this session's connection (`disconnect_every_op`, or after a connection failure).
+    package func drop() {
+        connection = nil
+    }
+
+    /// A connection for the current options: this session's own, else one from the pool, else a
+    /// new one (only a new one with `fresh`, after a reused one turned out stale). `reused` tells
+    /// whether it may have gone stale since it was last used. With a `host` list, an open
+    /// connection to a later server is given up once an earlier one is due to be tried again.
+    private func acquire(fresh: Bool = false) -> Result<(connection: any DatabaseConnection, reused: Bool), DatabaseError> {
+        if let current = connection {
+            if current.isUsableInThisProcess, current.identity.matches(identity), !preferEarlierServer(than: current) {
+                return .success((current, true))
+            }
+            connection = nil
+            if current.isUsableInThisProcess, current.identity.matches(identity) {
+                log.trace("leaving server \(current.serverIndex + 1) for an earlier one that is due to be retried")
+            } else if current.isUsableInThisProcess {
+                if poolsConnections { pool.checkIn(current) }
+            } else {
+                current.abandon()
+            }
+        }
+        if !fresh, poolsConnections, let pooled = pool.checkOut(identity) {
+            if !preferEarlierServer(than: pooled) {
+                log.trace("reusing an open connection to \(pooled.identity.servers[pooled.serverIndex].description)")
+                connection = pooled
+                return .success((pooled, true))
+            }
+            log.trace("closing an open connection to server \(pooled.serverIndex + 1): an earlier one is due to be retried")
+        }
+        return openFirstAnswering().map { opened in
+            connection = opened
+            return (opened, false)
+        }
+    }
+
+    /// Whether `connection` goes to a later server of its list while an earlier one is not
+    /// (or no longer) marked as failed.
+    private func preferEarlierServer(than connection: any DatabaseConnection) -> Bool {
+        guard connection.serverIndex > 0 else { return false }
+        return failover.skipped(connection.identity.servers[..<connection.serverIndex]).contains(false)
+    }
+
+    /// Tries the servers in order, each with the connect timeout; those that failed within
+    /// `failover_retry` seconds go last (all are tried when all failed). One server: exactly
+    /// the single-server behaviour (its error is returned as it is, nothing remembered).
+    private func openFirstAnswering() -> Result<any DatabaseConnection, DatabaseError> {
+        let servers = identity.servers
+        if servers.count == 1 {
+            log.trace("connecting to \(servers[0].description) as \(LogText.escaped(identity.user))")
+            return open(options, identity, 0)
+        }
+        var failed: [Int] = []
+        var lastError: DatabaseError?
+        for index in failover.order(servers) {
+            let server = servers[index]
+            if let remaining = LoginDeadline.remainingMilliseconds(), remaining <= 0 {
+                // Not tried, so not marked as failed either.
+                log(.err, "login_timeout (\(options.loginTimeout) s) reached before server \(index + 1) of \(servers.count) (\(server.description)) could be tried")
+                break
+            }
+            log.trace("connecting to server \(index + 1) of \(servers.count) (\(server.description)) as \(LogText.escaped(identity.user))")
+            switch open(options, identity, index) {
+            case .success(let opened):
+                failover.noteSuccess(of: server)
+                if index > 0 {
+                    let before = servers[..<index].map { $0.description }.joined(separator: ", ")
+                    log(.warning, "using server \(index + 1) of \(servers.count) (\(server.description)): \(before) failed to connect (skipped for \(options.failoverRetry) s after a failure)")
+                }
+                return .success(opened)
+            case .failure(let error) where error.kind == .statement:
+                return .failure(error)  // a configuration error: the same for every server
+            case .failure(let error):
+                log(.err, "MySQL error (\(LogText.escaped(error.message, limit: 256))) connecting to server \(index + 1) of \(servers.count) (\(server.description))")
+                failover.noteFailure(of: server, skipFor: options.failoverRetry)
+                failed.append(index)
+                lastError = error
+            }
+        }
+        return .failure(DatabaseError(
+            kind: .unavailable, code: lastError?.code ?? 2003,
+            message: "no server of the host list could be connected (\(failed.count) tried: \(identity.serversDescription))"))
+    }
+
+    /// Runs a statement, opening the connection if needed. A reused connection that turns out
+    /// to be gone (server restart, `wait_timeout`) is replaced and the statement sent once
+    /// more; a fresh one is never retried, so an unreachable server is reported after one
+    /// connect timeout.
+    package func execute(_ sql: String, parameters: [SecretBytes]) -> Result<StatementResult, DatabaseError> {
+        for attempt in 0..<2 {
+            let acquired: (connection: any DatabaseConnection, reused: Bool)
+            switch acquire(fresh: attempt > 0) {
+            case .failure(let error): return .failure(error)
+            case .success(let value): acquired = value
+            }
+            let result = acquired.connection.execute(sql, parameters: parameters, maximumValueLength: maximumStoredValueLength)
+            if case .failure(let error) = result, error.breaksConnection {
+                drop()
+                if error.isLostConnection, acquired.reused, attempt == 0 {
+                    log.trace("the open connection was lost (\(LogText.escaped(error.message))); reconnecting once")
+                    continue
+                }
+            }
+            return result
+        }
+        return .failure(DatabaseError(kind: .unavailable, code: 2006, message: "connection lost"))
+    }
+
+    /// Makes sure the server answers (a password change's preliminary check, `pam-mysql check`):
+    /// a reused connection is pinged, since nothing else would be sent on it.
+    package func connect() -> Result<Void, DatabaseError> {
+        // At most two rounds: a stale reused connection is dropped, and the second round opens
+        // a fresh one (which needs no ping: connecting just talked to the server).
+        for attempt in 0..<2 {
+            switch acquire(fresh: attempt > 0) {
+            case .failure(let error): return .failure(error)
+            case .success(let acquired) where !acquired.reused || acquired.connection.ping(): return .success(())
+            case .success: drop()
+            }
+        }
+        return .failure(DatabaseError(kind: .unavailable, code: 2006, message: "the server does not answer"))
+    }
+
+    /// The server this session's connection goes to, if one is open.
+    package var connectedServer: ServerAddress? {
+        connection.map { $0.identity.servers[$0.serverIndex] }
+    }
+}

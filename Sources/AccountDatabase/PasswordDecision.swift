@@ -1,0 +1,117 @@
+import PAMMySQLCore
+
+/// What the caller knows besides the options: who, with which password, and whether the
+/// application forbids empty passwords (PAM_DISALLOW_NULL_AUTHTOK).
+package struct LoginRequest {
+    package let user: [UInt8]
+    /// nil when there is no token (only `use_first_pass` asks then).
+    package let password: SecretBytes?
+    package let disallowsEmptyPassword: Bool
+
+    package init(user: [UInt8], password: SecretBytes?, disallowsEmptyPassword: Bool = false) {
+        self.user = user
+        self.password = password
+        self.disallowsEmptyPassword = disallowsEmptyPassword
+    }
+
+    var userForLog: String { LogText.escaped(bytes: user, limit: 64) }
+}
+
+extension DatabaseSession {
+    /// pam_mysql's `check_passwd`: one SELECT for the user, exactly one row expected, then the
+    /// scheme of `crypt=` compares the password with the stored value. With `query` the SELECT
+    /// is the administrator's, its Dovecot variables bound as parameters. Logs each refusal and
+    /// failure once, with pam_mysql's texts.
+    package func decideLogin(_ request: LoginRequest) -> LoginDecision {
+        let context = VerificationContext(
+            useMySQL323: options.use323Passwd, userName: request.user, defaultPassScheme: options.defaultPassScheme,
+            allowWeakSchemes: options.allowWeakSchemes)
+        let row: [SecretBytes?]
+        switch lookupPasswordRow(user: request.user) {
+        case .success(let found): row = found
+        case .failure(.userUnknown):
+            log(.err, "SELECT returned no result.")
+            if let password = request.password, password.count <= maximumPasswordLength {
+                _ = PasswordSchemes.verify(mode: options.crypt, password: password, stored: decoyStoredValue(), context: context)
+            }
+            return .refused(.unknownUser)
+        case .failure(let failure): return decision(for: failure)
+        }
+        guard let stored = row.first ?? nil else {
+            // Debian's fix of pam_mysql: NULL passwords need nullok and no PAM_DISALLOW_NULL_AUTHTOK.
+            if options.nullOK && !request.disallowsEmptyPassword {
+                log(.notice, "user \"\(request.userForLog)\" has a NULL password, accepted because of nullok")
+                return .accepted(.emptyPasswordAllowed)
+            }
+            log.trace("stored password is NULL")
+            return .refused(.emptyStoredPassword)
+        }
+        // An empty stored password is refused like a NULL one unless nullok allows it
+        // (pam_mysql let an empty answer in with crypt=0 whatever the flags said).
+        guard !stored.isEmpty || emptyStoredPasswordIsAllowed(request) else { return .refused(.emptyStoredPassword) }
+        guard let password = request.password else { return .refused(.noPassword) }
+        guard password.count <= maximumPasswordLength else {
+            log(.notice, "password for user \"\(request.userForLog)\" refused: longer than \(maximumPasswordLength) bytes")
+            return .refused(.passwordTooLong)
+        }
+        let verification = PasswordSchemes.verify(mode: options.crypt, password: password, stored: stored, context: context)
+        if verification == .match || verification == .mismatch {
+            DecoyMemory.noteVerified(stored, mode: options.crypt, defaultPassScheme: options.defaultPassScheme)
+        }
+        switch verification {
+        case .match:
+            log.trace("password verified with \(options.crypt.label)")
+            return .accepted(.passwordVerified)
+        case .mismatch:
+            return .refused(.wrongPassword)
+        case .storedSecretIsEmpty:
+            // `{PLAIN}` with nothing after it: the same rule as an empty column.
+            guard emptyStoredPasswordIsAllowed(request) else { return .refused(.emptyStoredPassword) }
+            return password.isEmpty ? .accepted(.emptyPasswordAllowed) : .refused(.wrongPassword)
+        case .malformed(let reason):
+            log(.err, "stored password of user \"\(request.userForLog)\" is not a valid \(options.crypt.label) value: \(reason)")
+            // pam_mysql's modes count it as a wrong password; crypt=dovecot, as Dovecot does, as
+            // an internal failure: the user did nothing wrong, the row needs an administrator.
+            return options.crypt == .dovecot
+                ? .configurationError(.malformedStoredValue(reason: reason)) : .refused(.malformedStoredValue(reason: reason))
+        }
+    }
+
+    /// Logs a lookup failure once, with pam_mysql's texts, and says what it means.
+    package func decision(for failure: LookupFailure) -> LoginDecision {
+        switch failure {
+        case .userUnknown:
+            log(.err, "SELECT returned no result.")
+            return .refused(.unknownUser)
+        case .multipleRows(let count):
+            log(.err, "SELECT returned an indetermined result. (\(count) rows: the user column must be unique)")
+            return .configurationError(.multipleRows(count))
+        case .database(let error):
+            return decision(for: error)
+        }
+    }
+
+    /// Logs a database failure once and says what it means.
+    package func decision(for error: DatabaseError) -> LoginDecision {
+        log(.err, "MySQL error (\(LogText.escaped(error.message, limit: 256)))")
+        return error.kind == .unavailable ? .temporaryFailure(error) : .configurationError(.database(error))
+    }
+
+    /// What an unknown user's password is verified against: `decoy_hash` when set (and of
+    /// this mode's kind), else the method and cost of the last value verified in this process,
+    /// else the mode's fixed decoy (SHA-512-crypt for crypt=1 and crypt=dovecot).
+    private func decoyStoredValue() -> SecretBytes {
+        let mode = options.crypt
+        return options.decoyHash?.storedValue(for: mode) ?? DecoyMemory.last(for: mode)?.storedValue(for: mode)
+            ?? PasswordSchemes.decoyStoredValue(for: mode)
+    }
+
+    /// Debian's rule for NULL passwords, applied to empty ones too: only with `nullok`, and only
+    /// when the application did not pass PAM_DISALLOW_NULL_AUTHTOK. Logs the refusal.
+    private func emptyStoredPasswordIsAllowed(_ request: LoginRequest) -> Bool {
+        if options.nullOK && !request.disallowsEmptyPassword { return true }
+        let why = options.nullOK ? "the application passed PAM_DISALLOW_NULL_AUTHTOK" : "nullok is not set"
+        log(.notice, "user \"\(request.userForLog)\" has an empty stored password: refused (\(why))")
+        return false
+    }
+}
