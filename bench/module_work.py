@@ -55,7 +55,7 @@ def main() -> None:
         services.append(permit)
         floor = per_login(permit)
         print(f"pam_permit.so: {floor:,.0f} instructions per login")
-        for module in modules:
+        for module in (m.resolve() for m in modules):
             svc = ph.write_pam_service(str(module), [f"auth required {{module}} {db.pam_args(crypt=0)}"], None)
             services.append(svc)
             total = per_login(svc)

@@ -10,8 +10,22 @@ package final class DatabaseSession {
     package var options: ModuleOptions {
         didSet { optionsChanged() }
     }
-    package private(set) var identity: ConnectionIdentity
-    package private(set) var statements: AccountStatements
+    /// Where and as whom the current options connect; built on first use after each update.
+    package var identity: ConnectionIdentity {
+        if let cachedIdentity { return cachedIdentity }
+        let built = ConnectionIdentity(options)
+        cachedIdentity = built
+        return built
+    }
+    /// The current options' statements, each built on first use.
+    package var statements: AccountStatements {
+        if let cachedStatements { return cachedStatements }
+        let built = AccountStatements(options)
+        cachedStatements = built
+        return built
+    }
+    private var cachedIdentity: ConnectionIdentity?
+    private var cachedStatements: AccountStatements?
     package var log: DatabaseLog
     /// False in a set-uid host: its connection is closed at the end instead of pooled.
     package var poolsConnections: Bool
@@ -31,8 +45,6 @@ package final class DatabaseSession {
         open: @escaping ConnectionOpener = MariaDBConnection.open
     ) {
         self.options = options
-        self.identity = ConnectionIdentity(options)
-        self.statements = AccountStatements(options)
         self.log = log
         self.poolsConnections = poolsConnections
         self.pool = pool
@@ -43,8 +55,8 @@ package final class DatabaseSession {
     deinit { end() }
 
     private func optionsChanged() {
-        identity = ConnectionIdentity(options)
-        statements = AccountStatements(options)
+        cachedIdentity = nil
+        cachedStatements = nil
         log.verbose = options.verbose
     }
 
