@@ -1,30 +1,3 @@
-/// The crypt(3) method for new crypt=1 passwords (option `crypt_method`, new). Without it the
-/// `md5` flag decides, as in pam_mysql: MD5-crypt when true (the default), DES otherwise.
-public enum CryptMethod: String, CaseIterable, Sendable {
-    case yescrypt, sha512, sha256, bcrypt, md5, des
-
-    /// The prefix `crypt_gensalt_rn` takes and the cost it is given (0: libxcrypt's default).
-    var gensalt: (prefix: String, count: UInt) {
-        switch self {
-        case .yescrypt: ("$y$", 0)
-        case .sha512: ("$6$", 0)
-        case .sha256: ("$5$", 0)
-        case .bcrypt: ("$2b$", 10)
-        case .md5: ("$1$", 0)
-        case .des: ("", 0)
-        }
-    }
-}
-
-/// Why a new stored value could not be made: PAM_AUTHTOK_ERR, nothing written.
-public struct NewPasswordHashError: Error, Equatable, Sendable {
-    public let reason: String
-
-    static let noRandomBytes = NewPasswordHashError(reason: "the kernel gave no random bytes for the salt")
-    static let libcryptoFailed = NewPasswordHashError(reason: "libcrypto failed")
-    static let containsNUL = NewPasswordHashError(reason: "the new password contains a NUL byte")
-}
-
 /// Makes the value `pam_sm_chauthtok` stores for a new password, for each crypt mode.
 ///
 /// Unlike pam_mysql 0.8.2: salts come from the kernel's random source (pam_mysql used a salt
