@@ -16,6 +16,23 @@ struct CryptScheme: PasswordScheme {
         guard password.count < Int(CRYPT_MAX_PASSPHRASE_SIZE) else { return .mismatch }
         return cryptCompare(password: password, stored: stored, lengthMismatchIsMalformed: true)
     }
+
+    /// `crypt_method`, or without it the `md5` flag as in pam_mysql: MD5-crypt when true (the
+    /// default), DES otherwise.
+    func generate(password: SecretBytes, context: NewValueContext) -> Result<SecretBytes, NewPasswordHashError> {
+        let method = context.cryptMethod ?? (context.md5 ? .md5 : .des)
+        return Self.newValue(password: password, prefix: method.gensalt.prefix, cost: method.gensalt.count)
+    }
+
+    /// crypt(3) with a fresh libxcrypt salt for `prefix` ("" is DES) at `cost` (0: libxcrypt's).
+    /// Dovecot's CRYPT schemes write theirs with it too.
+    static func newValue(password: SecretBytes, prefix: String, cost: UInt) -> Result<SecretBytes, NewPasswordHashError> {
+        guard !password.containsNUL else { return .failure(.containsNUL) }
+        guard let salt = CryptFunction.generateSalt(prefix: prefix, count: cost),
+            let hash = CryptFunction.hash(password: password, setting: SecretBytes(Array(salt.utf8)))
+        else { return .failure(.init(reason: "libxcrypt could not make a \(prefix.isEmpty ? "DES" : prefix) hash")) }
+        return .success(hash)
+    }
 }
 
 /// Hashes with the stored value as its own setting through libxcrypt (cost-capped) and compares

@@ -25,6 +25,6 @@ struct DovecotCryptVerifier: DovecotVerifier {
 
 extension DovecotCryptVerifier: DovecotGenerator {
     func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
-        NewPasswordHash.cryptHash(password: password, prefix: newValueMethod.gensalt.prefix, cost: newValueMethod.gensalt.count)
+        CryptScheme.newValue(password: password, prefix: newValueMethod.gensalt.prefix, cost: newValueMethod.gensalt.count)
     }
 }
