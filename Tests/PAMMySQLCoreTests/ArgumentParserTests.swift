@@ -1,7 +1,8 @@
 import PAMMySQLCore
 import XCTest
 
-/// pam_mysql_reference.md §1.2-1.4: how each argument of a pam.d line is read.
+/// How each argument of a pam.d line is read, as pam_mysql 0.8.2's `pam_mysql_parse_args()` reads it
+/// (checked against Debian's libpam-mysql 0.8.2), and how options stay set across lines.
 final class ArgumentParserTests: XCTestCase {
     var logged: [(LogPriority, String)] = []
 

@@ -1,7 +1,8 @@
 import PAMMySQLCore
 import XCTest
 
-/// pam_mysql_reference.md §1.5: the config file grammar and how it overrides arguments.
+/// The config file grammar of pam_mysql 0.8.2's `config_file` (NSS-MySQL style, checked against
+/// Debian's libpam-mysql 0.8.2) and how the file overrides the arguments.
 final class ConfigFileTests: XCTestCase {
     func parse(_ text: String) -> ConfigFile {
         ConfigFile(parsing: SecretBytes(Array(text.utf8)))

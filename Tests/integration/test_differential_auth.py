@@ -209,7 +209,7 @@ def test_hex_comparisons_are_case_sensitive(db, make_service):
 
 
 def test_drupal_updated_U_hash(module, db, make_service):
-    # README difference 16: pam_mysql compared without the `U`, never matched.
+    # README difference "Drupal U$ hashes": pam_mysql compared without the `U`, never matched.
     db.add_user("drupal-u", "U$S$DabcdefgHraiMYlitoy5QIKfKKJFWTG39ZfB8wI/DQRiTFLXLsq9")
     svc = make_service(f"auth required {{module}} {db.pam_args(crypt=5)}")
     b = Batch()
@@ -222,7 +222,7 @@ def test_drupal_updated_U_hash(module, db, make_service):
 
 
 def test_nul_byte_in_stored_value(module, db, make_service):
-    # README difference 6: strcmp() stopped at the NUL, ours compares all bytes.
+    # README difference "Constant-time comparison": strcmp() stopped at the NUL, ours compares all bytes.
     db.add_user("nul-plain", b"sec\0ret")
     db.add_user("nul-md5", MD5_SECRET.encode() + b"\0junk")
     db.add_user("control-plain", "sec")
@@ -381,7 +381,7 @@ def test_nullok_and_disallow_null_authtok_matrix(module, db, make_service, nullo
     for flags in ((), ("disallow_null",)):
         accepts_null = nullok_on and not flags
         expected = PAM_SUCCESS if accepts_null else PAM_AUTH_ERR
-        # README difference 17: pam_mysql's first pass (no token) already
+        # README difference "Prompt before querying": pam_mysql's first pass (no token) already
         # succeeds for a NULL password with nullok, so it never prompts; ours
         # prompts first.  Either way the typed answer is irrelevant.
         prompts = per_module(module, oracle=NO_PROMPT, ours=PROMPT) if accepts_null else PROMPT
@@ -391,7 +391,7 @@ def test_nullok_and_disallow_null_authtok_matrix(module, db, make_service, nullo
                     code=expected, prompts=prompts)
         b.check(f"NULL stored, pamtester, {flags}",
                 run_pamtester(svc, "nullpw", ["anything"], flags=flags), code=expected)
-        # README difference 29: an empty stored password is refused like a NULL one unless
+        # README difference "Empty stored password": an empty stored password is refused like a NULL one unless
         # nullok allows it (pam_mysql accepted an empty answer in every combination).
         empty_ok = per_module(module, oracle=PAM_SUCCESS, ours=expected)
         b.check(f"empty stored+typed, {flags}", run_pam_loop(svc, "emptypw", [""], flags=flags),
@@ -425,7 +425,7 @@ def test_row_counts(module, db, make_service):
         b.check(f"2 rows, {pw}/pamtester", run_pamtester(svc, "two", [pw]), code=PAM_SERVICE_ERR)
     b.check("2 rows, acct", run_pam_loop(svc, "two", ops=("acct",)), code=PAM_SERVICE_ERR,
             logged=indetermined)
-    # Three rows. README difference 9: pam_mysql used the first row.
+    # Three rows. README difference "Duplicate rows": pam_mysql used the first row.
     b.check("3 rows, first row's password", run_pam_loop(svc, "three", ["first"]),
             code=per_module(module, oracle=PAM_SUCCESS, ours=PAM_SERVICE_ERR))
     b.check("3 rows, second row's password", run_pam_loop(svc, "three", ["second"]),
@@ -649,7 +649,7 @@ def test_failed_lookup_decides_even_without_an_answer(module, db, make_service):
     """pam_mysql looks the user up before it prompts (first pass without a
     token): a database failure, an SQL error, two rows or a NULL password
     with nullok decide the result, whatever the conversation then does.
-    README difference 17 only promises the same results with an earlier
+    README difference "Prompt before querying" only promises the same results with an earlier
     prompt; the prompt itself is the documented difference."""
     db.add_user("bob", PW_A)
     db.add_user("dup", "a")
@@ -658,7 +658,7 @@ def test_failed_lookup_decides_even_without_an_answer(module, db, make_service):
     down = make_service(f"auth required {{module}} {db.pam_args(crypt=0, host='127.0.0.1:1')}")
     badsql = make_service(f"auth required {{module}} {db.pam_args(crypt=0, table='nosuch')}")
     plain = make_service(f"auth required {{module}} {db.pam_args(crypt=0)} nullok")
-    prompts = per_module(module, oracle=NO_PROMPT, ours=PROMPT)  # difference 17
+    prompts = per_module(module, oracle=NO_PROMPT, ours=PROMPT)  # difference "Prompt before querying"
     b = Batch()
     for how, kw in (("NULL answer", dict(answers=[None])),
                     ("conversation error", dict(conv_error_when_exhausted=True))):
@@ -670,7 +670,7 @@ def test_failed_lookup_decides_even_without_an_answer(module, db, make_service):
                 code=PAM_SERVICE_ERR, prompts=prompts)
         b.check(f"NULL password + nullok, {how}", run_pam_loop(plain, "nullpw", **kw),
                 code=PAM_SUCCESS, prompts=prompts)
-    # With an answer the results agree (the case difference 17 describes).
+    # With an answer the results agree (the case difference "Prompt before querying" describes).
     b.check("server unreachable, answered", run_pam_loop(down, "bob", [PW_A]),
             code=PAM_AUTHINFO_UNAVAIL, prompts=prompts)
     b.check("SQL error, answered", run_pam_loop(badsql, "bob", [PW_A]),

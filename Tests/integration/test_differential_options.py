@@ -34,7 +34,7 @@ PROMPT = [(PAM_PROMPT_ECHO_OFF, "Password:")]
 PW = "secret"
 MD5_SECRET = "5ebe2294ecd0e0f08eab7690d2a6ee69"
 # The trace line both modules write with verbose (C at LOG_ERR, ours at
-# LOG_DEBUG: README difference 18), and never without.
+# LOG_DEBUG: README difference "Logging through pam_syslog"), and never without.
 TRACE = "pam_sm_authenticate() called."
 
 
@@ -310,9 +310,9 @@ def test_last_crypt_option_wins(users, make_service):
 
 def test_unknown_options_are_ignored(module, users, make_service):
     """`Crypt=3` (names are case-sensitive) and `password=x` (no such alias)
-    change nothing for C.  README difference 15: ours logs unknown names at
+    change nothing for C.  README difference "Unknown options logged": ours logs unknown names at
     LOG_ERR always, pam_mysql only when verbose was already on.  Changed for
-    ours (README difference 37; was: `Crypt=3` ignored and logged, as
+    ours (README difference "Misspelt restrictions"; was: `Crypt=3` ignored and logged, as
     `password=x` still is): `Crypt` is a near miss of crypt, whose loss leaves
     plain-text comparison on, so the line fails closed."""
     db = users
@@ -403,7 +403,7 @@ def test_config_file_overrides_arguments(users, make_service, tmp_path):
 
 
 def test_config_file_last_line_without_newline(module, users, make_service, tmp_path):
-    # README difference 14: pam_mysql dropped the last line without "\n".
+    # README difference "Last line without newline": pam_mysql dropped the last line without "\n".
     db = users
     cfg = _write_config(tmp_path, "nonl.conf", b"users.table = users\nusers.password_crypt = 3")
     svc = make_service(f"auth required {{module}} {db.pam_args(crypt=0)} config_file={cfg}")
@@ -417,7 +417,7 @@ def test_config_file_last_line_without_newline(module, users, make_service, tmp_
 
 def test_config_file_invalid_crypt_value(module, users, make_service, tmp_path):
     """`3 # c` is the whole value (no inline comments).  README difference
-    13: pam_mysql fell back to plain text, so the stored md5 hex itself is
+    "Invalid password_crypt": pam_mysql fell back to plain text, so the stored md5 hex itself is
     the password; ours fails closed with PAM_SERVICE_ERR and a LOG_ERR line."""
     db = users
     cfg = _write_config(tmp_path, "hash.conf", b"users.password_crypt = 3 # c\n")
@@ -439,7 +439,7 @@ def test_config_file_invalid_crypt_value(module, users, make_service, tmp_path):
 
 def test_config_file_indented_comment_stops_parsing(module, users, make_service, tmp_path):
     # C: lines before the syntax error count, the rest is ignored silently (the bad table
-    # would give PAM_SERVICE_ERR).  Changed for ours (README difference 35; was: the same
+    # would give PAM_SERVICE_ERR).  Changed for ours (README difference "Config syntax errors"; was: the same
     # codes as C plus a LOG_ERR line): no entry of the file is used, PAM_SERVICE_ERR.
     db = users
     cfg = _write_config(tmp_path, "indent.conf",
@@ -456,7 +456,7 @@ def test_config_file_indented_comment_stops_parsing(module, users, make_service,
 
 
 def test_config_file_missing(module, users, make_service, tmp_path):
-    # C carries on with the arguments, silently.  Changed for ours (README difference 36;
+    # C carries on with the arguments, silently.  Changed for ours (README difference "Unusable config file";
     # was: carry on too, plus a LOG_ERR line): a named file that is not there fails closed.
     db = users
     path = str(tmp_path / "does-not-exist.conf")
@@ -495,7 +495,7 @@ def test_config_file_line_endings_terminators_and_unknown_keys(module, users, ma
         svc = make_service(f"auth required {{module}} {db.pam_args(crypt=0)} config_file={cfg}")
         kw = {}
         if name in ("unknown-key", "quoted-key"):
-            # README difference 15: ours reports the unknown key at LOG_ERR.
+            # README difference "Unknown options logged": ours reports the unknown key at LOG_ERR.
             kw = per_module(module, oracle=dict(not_logged=[("unknown", None)]),
                             ours=dict(logged=[("unknown option", LOG_ERR)]))
         b.check(f"{name}: md5 user", run_pam_loop(svc, "md5", [PW]), code=PAM_SUCCESS, **kw)
@@ -506,7 +506,7 @@ def test_config_file_line_endings_terminators_and_unknown_keys(module, users, ma
 def test_config_file_value_stops_at_semicolon(module, users, make_service, tmp_path):
     # `a = b ; c = d`: the value is "b " (trailing blank kept), then a syntax
     # error; for C `users.table = users ` still works as SQL.  Changed for ours
-    # (README difference 35; was PAM_SUCCESS / PAM_AUTH_ERR like C): the syntax error
+    # (README difference "Config syntax errors"; was PAM_SUCCESS / PAM_AUTH_ERR like C): the syntax error
     # refuses the file.  `a = b ;` with nothing after the `;` is fine for both.
     db = users
     cfg = _write_config(tmp_path, "semi.conf",

@@ -341,7 +341,7 @@ def test_invalid_query_is_a_service_error(db, dovecot_service):
     r = run_pamtester(dovecot_service(query="SELECT password FROM users WHERE username = '%Lu'"), "carol@example.com", ["pw"])
     assert r.code == PAM_SERVICE_ERR, r.describe()
     # Changed: the message named the variable (`%L`); it now gives its position only, since no
-    # option-parse error quotes the value (README difference 42).
+    # option-parse error quotes the value (README difference "No value in option errors").
     assert r.logged("invalid query value (argument query): unknown variable at character 46: use %u, %n, %d or %%",
                     LOG_ERR), r.describe()
 

@@ -492,7 +492,7 @@ def test_differential_queries_and_sqllog(saslauthd, pam_service_factory, oracle_
     # Reference section 6: through saslauthd (no password from an earlier
     # module) pam_mysql 0.8.2 first queries with no password, logs
     # AUTHENTICATION FALURE (FIRST_PASS), then prompts and queries again.
-    # Ours prompts at once (README, differences 17 and 27): one SELECT and
+    # Ours prompts at once (README differences "Prompt before querying" and "FIRST_PASS rows"): one SELECT and
     # one log row fewer; the answers are the same.
     db.add_user(f"alice@{REALM}", stored(PW, 1))
     opts = dict(crypt=1, sqllog=1, logtable="log", logmsgcolumn="msg", logusercolumn="user",
