@@ -3,8 +3,8 @@
 Every scheme `doveadm pw -l` lists is generated with `doveadm pw`, stored in the
 test MariaDB, and checked through our module (pamtester, crypt=dovecot) with the
 right and a wrong password.  A private Dovecot (its own base_dir, passdb sql on the
-same table, the configuration of docs/dovecot.md) answers `doveadm auth test` for
-the same rows, and the two must agree on every case.
+same table, the configuration of README "Sharing the user table with Dovecot")
+answers `doveadm auth test` for the same rows, and the two must agree on every case.
 
 Needs dovecot-core and dovecot-mysql (scripts/install-deps.sh installs them);
 installs nothing itself.
@@ -54,8 +54,8 @@ ENCODED = ["SHA512-CRYPT.B64", "BLF-CRYPT.B64", "SHA256-CRYPT.B64", "ARGON2ID.B6
 PASSWORD = "Pässwörd with spaces & 'quotes'"
 WRONG = "wrong-" + PASSWORD
 
-# The one query both sides use (docs/dovecot.md): Dovecot's password_query, and
-# our `query` option, verbatim.
+# The one query both sides use (README "Sharing the user table with Dovecot"): Dovecot's
+# password_query, and our `query` option, verbatim.
 PASSWORD_QUERY = "SELECT password FROM users WHERE username = '%u'"
 SPLIT_QUERY = "SELECT password FROM users WHERE username = '%n' AND domain = '%d'"
 
