@@ -13,6 +13,7 @@ import atexit
 import contextlib
 import dataclasses
 import hashlib
+import json
 import os
 import random
 import re
@@ -32,6 +33,16 @@ from typing import Iterable, Iterator, Sequence
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+
+
+SCHEME_VECTORS = REPO / "Tests" / "vectors" / "password_schemes.json"
+
+
+def scheme_vectors(section: str = "pam_mysql") -> list[dict]:
+    """The published vectors the unit tests check too (Tests/vectors/password_schemes.json):
+    section "pam_mysql" (crypt=N: label, crypt, password, stored, optionally use_323_passwd
+    and c_module "rejects") or "dovecot" (stored, password, user, default_pass_scheme)."""
+    return json.loads(SCHEME_VECTORS.read_text(encoding="utf-8"))[section]
 
 
 def _repo_path(value: str | os.PathLike) -> Path:
@@ -741,7 +752,7 @@ ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def phpass_b64(data: bytes) -> str:
-    """phpass's little-endian 6-bit encoding (Drupal 7, reference 2.1)."""
+    """phpass's little-endian 6-bit encoding (Drupal 7's _password_base64_encode)."""
     out, i, n = [], 0, len(data)
     while True:
         value = data[i]

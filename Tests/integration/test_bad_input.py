@@ -4,7 +4,7 @@ stored values, control characters in options, broken config files.
 Our module must answer with a clean PAM code (never a crash, never a hang,
 never a false success) and name the defect in its log.  Where the C module
 survives the same input it runs too; where it crashes (README differences
-1-5, reference 5.3) the test asserts that crash and our clean answer.
+1-5, and the crashes reproduced against Debian's pam_mysql 0.8.2) the test asserts that crash and our clean answer.
 """
 
 from __future__ import annotations

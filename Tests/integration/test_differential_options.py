@@ -3,7 +3,7 @@ forms and database errors, run through real libpam against the C module
 (the oracle) and ours.
 
 Every test runs once per module (the `module` fixture).  Expected values
-are the C module's measured behaviour (reference sections 1, 3 and 4);
+are the C module's measured behaviour (pam_mysql 0.8.2's option parsing, entry points and connection handling);
 deliberate differences are written down with per_module(oracle=...,
 ours=...) next to the README difference number.
 """
@@ -67,7 +67,7 @@ def _write_config(tmp_path, name: str, content: bytes) -> str:
 
 
 def test_account_line_inherits_options_of_auth_line(users, make_service):
-    """Reference 1.4: one context per PAM handle; a line without database
+    """pam_mysql 0.8.2's sticky context: one context per PAM handle; a line without database
     options uses those of an earlier line of the same transaction."""
     db = users
     svc = make_service(f"auth required {{module}} {db.pam_args(crypt=0)}",
@@ -252,7 +252,7 @@ FALSY = ["verbose=0", "verbose=n", "verbose=N", "verbose=no", "verbose=NO", "ver
 
 
 def test_boolean_truthiness_of_verbose_and_debug(users, make_service):
-    """Reference 1.2 (4): false only for 0, n, no, false (any case); debug
+    """pam_mysql_parse_args's boolean rule: false only for 0, n, no, false (any case); debug
     is an alias of verbose; the last one wins."""
     db = users
     b = Batch()

@@ -83,7 +83,7 @@ def test_preset_authtok_first_pass(module, standard_service, db):
 
 
 def test_codes_per_op(standard_service, db):
-    # status bit 1 -> PAM_ACCT_EXPIRED from acct_mgmt (reference 3.3).
+    # status bit 1 -> PAM_ACCT_EXPIRED from acct_mgmt (pam_mysql 0.8.2's pam_sm_acct_mgmt).
     service = standard_service(statcolumn="status")
     db.add_user("old", "pw", status=1)
     t = run_pamtester(service, "old", [b"pw"], ops=("auth", "acct"))

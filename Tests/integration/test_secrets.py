@@ -74,10 +74,10 @@ MALFORMED = {
 
 
 def test_drupal_helper_matches_the_reference_vector():
-    # pam_mysql_reference.md 2.3 (a): "secret", $S$, cost D.
-    assert ph.drupal7_hash(b"secret", "$S$DabcdefgH") == (
-        "$S$DabcdefgHfXMbf9OyFMSVcS/N49jwADQzIK0dANyHgtR3O0rUTzK"
-    )
+    # The published vector a-drupal-S (Tests/vectors/password_schemes.json): "secret", $S$, cost D.
+    vector = next(v for v in ph.scheme_vectors() if v["label"] == "a-drupal-S")
+    assert vector["stored"] == "$S$DabcdefgHfXMbf9OyFMSVcS/N49jwADQzIK0dANyHgtR3O0rUTzK"
+    assert ph.drupal7_hash(vector["password"].encode(), vector["stored"][:12]) == vector["stored"]
 
 
 class Transcript:
