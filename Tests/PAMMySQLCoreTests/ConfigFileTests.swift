@@ -138,6 +138,11 @@ final class ConfigFileTests: XCTestCase {
         XCTAssertFalse(options.verbose)
         XCTAssertEqual(logged.map(\.0), [.err, .err, .err])
         XCTAssertEqual(logged.first?.1, "unknown option use_first_pass on line 1 of /etc/pam-mysql.conf")
+        XCTAssertEqual(logged.map(\.1), [
+            "unknown option use_first_pass on line 1 of /etc/pam-mysql.conf",
+            "unknown option debug on line 2 of /etc/pam-mysql.conf",
+            "unknown option (name withheld: not an option name) on line 3 of /etc/pam-mysql.conf",
+        ])
     }
 
     func testInvalidCryptInTheFileFailsClosed() {

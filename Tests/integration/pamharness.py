@@ -297,6 +297,17 @@ class Result:
     def messages(self) -> list[str]:
         return [m for _, m in self.log]
 
+    @property
+    def module_log(self) -> list[tuple[int, str]]:
+        """The lines pam_mysql itself wrote (`pam_mysql(service:function): text`), as
+        (priority, text) without that prefix; libpam's and other modules' lines left out."""
+        lines = []
+        for priority, message in self.log:
+            head, sep, rest = message.partition("): ")
+            if sep and head.startswith("pam_mysql("):
+                lines.append((priority, rest))
+        return lines
+
     def logged(self, text: str, priority: int | None = None) -> bool:
         """True if some captured syslog message contains `text`."""
         return any(text in m and (priority is None or p == priority) for p, m in self.log)
@@ -1176,7 +1187,11 @@ class Batch:
         prompted: bool | None = None,
         logged: Iterable[tuple[str, int | None]] = (),
         not_logged: Iterable[tuple[str, int | None]] = (),
+        log: Sequence[tuple[str, int]] | None = None,
     ) -> bool:
+        """`logged`: each (text, priority) is part of some line; `log`: the module's lines are
+        exactly these, in order, (text, priority) without the `pam_mysql(...): ` prefix, so an
+        extra line fails (as pam-krb5's test scripts assert every line)."""
         self.count += 1
         problems = []
         if res.crashed or res.timed_out:
@@ -1197,6 +1212,10 @@ class Batch:
         for text, prio in not_logged:
             if res.logged(text, prio):
                 problems.append(f"unexpected log line {text!r} at priority {prio}")
+        if log is not None:
+            actual = [(text, prio) for prio, text in res.module_log]
+            if actual != list(log):
+                problems.append(f"module log {actual}, expected exactly {list(log)}")
         if problems:
             detail = res.describe().replace("\n", "\n    ")
             self.failures.append(f"[{label}] " + "; ".join(problems) + "\n    " + detail)
