@@ -14,7 +14,7 @@ MODULE_NAME  ?= pam_mysql.so
 PYTHON       ?= $(shell python3 -c 'import pytest' 2>/dev/null && echo python3 || echo /usr/bin/python3)
 SOURCES      := Package.swift $(shell find Sources -type f 2>/dev/null)
 
-.PHONY: all deps build helpers install test unit-test asan-test integration-test demo bench clean fuzz fuzz-smoke deb
+.PHONY: all deps build helpers install test unit-test asan-test integration-test demo bench clean fuzz fuzz-smoke deb format format-check
 
 all: $(MODULE) $(TOOL)
 
@@ -108,6 +108,18 @@ demo: deps $(MODULE)
 # to BENCHMARKS.md.
 bench: deps $(MODULE) helpers
 	$(PYTHON) bench/bench.py
+
+# The toolchain's swift-format with .swift-format (4 spaces, 140 columns). `make format` rewrites
+# in place; `make format-check` lints and fails on any finding (--strict). FORMAT_FILES picks
+# files or folders (default: every Swift source, test and fuzz target).
+SWIFT_FORMAT ?= $(SWIFT) format
+FORMAT_FILES ?= Package.swift Sources Tests Fuzz
+
+format:
+	$(SWIFT_FORMAT) format --in-place --recursive --parallel $(FORMAT_FILES)
+
+format-check:
+	$(SWIFT_FORMAT) lint --strict --recursive --parallel $(FORMAT_FILES)
 
 # Atomic install (install to a temporary name, then rename): a running daemon keeps the old
 # code mapped (the module is NODELETE) and never sees a half-written file.

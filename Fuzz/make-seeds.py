@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora Fuzz/corpus/<target>/ from the unit tests' vectors and the pam.d and
+"""Writes the seed corpora Fuzz/corpus/<target>/ from the unit tests' vectors (and those of
+Tests/vectors/password_schemes.json) and the pam.d and
 config file examples. Run once; the output is committed (regression seeds from findings are
 added by hand as Fuzz/corpus/<target>/regression-*)."""
-import hashlib, os, re, sys
+import hashlib, json, os, re, sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 CORPUS = os.path.join(ROOT, "Fuzz", "corpus")
@@ -62,12 +63,10 @@ write("fuzz-config", configs)
 
 # fuzz-schemes: byte 0 = mode (+0x10 use_323, +0x20 allow_weak), then password NUL stored.
 schemes = []
-t = read("Tests/PAMMySQLCoreTests/PasswordSchemeVectorTests.swift")
-secret_part, _, upstream_part = t.partition("upstreamVectors")
-for part, password in ((secret_part, b"secret"), (upstream_part, b"this is a passwd")):
-    for mode, stored, rest in re.findall(r'Vector\(\.(\w+), "((?:[^"\\]|\\.)*)"([^)]*)\)', part):
-        flag = 0x10 if "use323: true" in rest else 0
-        schemes.append(bytes([MODES.index(mode) | flag]) + password + b"\0" + literal(stored))
+vectors = json.loads(read("Tests/vectors/password_schemes.json"))
+for v in vectors["pam_mysql"]:
+    flag = 0x10 if v.get("use_323_passwd") else 0
+    schemes.append(bytes([v["crypt"] | flag]) + v["password"].encode() + b"\0" + v["stored"].encode())
 t = read("Tests/PAMMySQLCoreTests/MalformedStoredValueTests.swift")
 for mode, stored in re.findall(r'check\(\.(\w+), Array\("((?:[^"\\]|\\.)*)"\.utf8\)', t):
     schemes.append(bytes([MODES.index(mode)]) + b"secret\0" + literal(stored))
@@ -79,6 +78,8 @@ write("fuzz-schemes", schemes)
 
 # fuzz-dovecot: byte 0 flags (1 = allow_weak_schemes), password NUL stored NUL user NUL default scheme.
 dovecot = []
+for v in vectors["dovecot"]:
+    dovecot.append(b"\x01" + v["password"].encode() + b"\0" + v["stored"].encode() + b"\0" + v.get("user", "user").encode())
 for name in ["DovecotSchemeVectorTests", "DovecotWeakSchemeTests", "DovecotMalformedValueTests", "DovecotMD4Tests"]:
     t = read(f"Tests/PAMMySQLCoreTests/{name}.swift")
     for stored, password, rest in re.findall(r'Vector\("((?:[^"\\]|\\.)*)", "((?:[^"\\]|\\.)*)"([^)]*)\)', t):

@@ -1,7 +1,8 @@
 import PAMMySQLCore
 import XCTest
 
-/// pam_mysql_reference.md §1.2-1.4: how each argument of a pam.d line is read.
+/// How each argument of a pam.d line is read, as pam_mysql 0.8.2's `pam_mysql_parse_args()` reads it
+/// (checked against Debian's libpam-mysql 0.8.2), and how options stay set across lines.
 final class ArgumentParserTests: XCTestCase {
     var logged: [(LogPriority, String)] = []
 
@@ -119,6 +120,13 @@ final class ArgumentParserTests: XCTestCase {
         XCTAssertEqual(logged.filter { $0.0 == .err }.map(\.1), [
             "unknown option after passwd= not shown: it may be the value, cut off by a blank (write passwd=VALUE)"
         ])
+        // Every line, exactly: an extra one (say, one naming the word) fails.
+        XCTAssertEqual(logged.map(\.0), [.info, .info, .err, .info])
+        XCTAssertEqual(logged.map(\.1), [
+            "option verbose is set to \"\"", "option passwd is set (value not logged)",
+            "unknown option after passwd= not shown: it may be the value, cut off by a blank (write passwd=VALUE)",
+            "option user is set to \"postfix\"",
+        ])
         logged = []
         _ = try parse(["passwd=", "user=postfix", "port=3306"])  // an empty password, then known names: as before
         XCTAssertEqual(logged.map(\.1), ["unknown option: port"])
@@ -163,6 +171,10 @@ final class ArgumentParserTests: XCTestCase {
         XCTAssertFalse(logged.contains { $0.1.contains("db-Secret") })
         XCTAssertTrue(logged.contains { $0.1 == "option passwd is set (value not logged)" })
         XCTAssertTrue(logged.contains { $0.1 == "option user is set to \"postfix\"" })
+        XCTAssertEqual(logged.map(\.0), [.info, .info, .info])
+        XCTAssertEqual(logged.map(\.1), [
+            "option verbose is set to \"\"", "option passwd is set (value not logged)", "option user is set to \"postfix\"",
+        ])
     }
 
     func testTimeoutsAreBoundedWholeSeconds() throws {
@@ -176,6 +188,8 @@ final class ArgumentParserTests: XCTestCase {
     func testControlCharactersInValuesAreEscapedInTraces() throws {
         _ = try parse(["verbose", "table=a\nb\u{1b}"])
         XCTAssertTrue(logged.contains { $0.1 == "option table is set to \"a\\x0ab\\x1b\"" })
+        XCTAssertEqual(logged.map(\.0), [.info, .info])
+        XCTAssertEqual(logged.map(\.1), ["option verbose is set to \"\"", "option table is set to \"a\\x0ab\\x1b\""])
     }
 }
 

@@ -1,7 +1,8 @@
 import PAMMySQLCore
 import XCTest
 
-/// pam_mysql_reference.md §1.5: the config file grammar and how it overrides arguments.
+/// The config file grammar of pam_mysql 0.8.2's `config_file` (NSS-MySQL style, checked against
+/// Debian's libpam-mysql 0.8.2) and how the file overrides the arguments.
 final class ConfigFileTests: XCTestCase {
     func parse(_ text: String) -> ConfigFile {
         ConfigFile(parsing: SecretBytes(Array(text.utf8)))
@@ -137,6 +138,11 @@ final class ConfigFileTests: XCTestCase {
         XCTAssertFalse(options.verbose)
         XCTAssertEqual(logged.map(\.0), [.err, .err, .err])
         XCTAssertEqual(logged.first?.1, "unknown option use_first_pass on line 1 of /etc/pam-mysql.conf")
+        XCTAssertEqual(logged.map(\.1), [
+            "unknown option use_first_pass on line 1 of /etc/pam-mysql.conf",
+            "unknown option debug on line 2 of /etc/pam-mysql.conf",
+            "unknown option (name withheld: not an option name) on line 3 of /etc/pam-mysql.conf",
+        ])
     }
 
     func testInvalidCryptInTheFileFailsClosed() {

@@ -2,7 +2,7 @@ import PAMMySQLCore
 import XCTest
 
 /// Every work factor a crypt(3) value can carry is capped before libxcrypt runs (README
-/// difference 5). Each vector is a setting (what follows it does not matter to the cap) and the
+/// difference "Capped work factors"). Each vector is a setting (what follows it does not matter to the cap) and the
 /// refusal, or nil for a value within the caps.
 final class CryptCostLimitTests: XCTestCase {
     static let vectors: [(setting: String, refusal: String?)] = [

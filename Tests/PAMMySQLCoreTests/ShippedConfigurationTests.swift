@@ -2,8 +2,8 @@ import PAMMySQLCore
 import XCTest
 
 /// The configurations people already have must survive the fail-closed rules: Debian's shipped
-/// /etc/pam-mysql.conf, ours (packaging/, pam.d-examples/), and the pam.d lines of the
-/// reference notes, the README and pam.d-examples/.
+/// /etc/pam-mysql.conf, ours (packaging/, pam.d-examples/), and the pam.d lines of
+/// pam_mysql 0.8.2's documentation, the README and pam.d-examples/.
 final class ShippedConfigurationTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -38,7 +38,7 @@ final class ShippedConfigurationTests: XCTestCase {
 
         """
 
-    /// pam.d lines from pam_mysql_reference.md (sections 1.1, 1.4, 5, 6) and the README.
+    /// pam.d lines from pam_mysql 0.8.2's README, its issue tracker's reports and our README.
     static let documentedLines: [[String]] = [
         ["user=postfix", "passwd=x", "host=127.0.0.1", "db=postfix", "table=mailbox", "usercolumn=username", "passwdcolumn=password", "crypt=3"],
         ["user=postfix", "passwd=x", "host=127.0.0.1", "db=postfix", "table=mailbox", "usercolumn=username", "passwdcolumn=password", "crypt=1", "md5=1"],

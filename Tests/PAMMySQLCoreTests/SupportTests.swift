@@ -1,3 +1,4 @@
+import Glibc
 import PAMMySQLCore
 import XCTest
 
@@ -119,5 +120,32 @@ final class EncodingTests: XCTestCase {
         XCTAssertEqual(SQLStatements.statusQuery(options), "SELECT 0, password FROM mailbox WHERE username = ?")
         options.whereClause = "active=1"
         XCTAssertEqual(SQLStatements.passwordQuery(options), "SELECT password FROM mailbox WHERE username = ? AND (active=1)")
+    }
+}
+
+final class SystemCallTests: XCTestCase {
+    /// EINTR is retried until the call answers; any other errno is thrown, after one call.
+    func testRetryingOnInterrupt() throws {
+        var calls = 0
+        let value = try retryingOnInterrupt { () -> Int in
+            calls += 1
+            if calls < 3 {
+                errno = EINTR
+                return -1
+            }
+            return 7
+        }
+        XCTAssertEqual(value, 7)
+        XCTAssertEqual(calls, 3)
+
+        calls = 0
+        XCTAssertThrowsError(
+            try retryingOnInterrupt { () -> Int32 in
+                calls += 1
+                errno = EBADF
+                return -1
+            }
+        ) { error in XCTAssertEqual(error as? SystemCallError, SystemCallError(errno: EBADF)) }
+        XCTAssertEqual(calls, 1)
     }
 }

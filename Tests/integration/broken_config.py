@@ -1,7 +1,7 @@
 """Configurations the module must refuse as a whole (README "Failure behaviour", differences
-40-46): each case is a module line plus, where it needs one, a config file, the one LOG_ERR
-line ours writes (the same text `pam-mysql check` prints as its FAIL reason), and what the C
-module does with the right password typed (measured: it carries on with what it could parse).
+"Config syntax errors" to "Value options without ="): each case is a module line plus, where it
+needs one, a config file, the one LOG_ERR line ours writes (the same text `pam-mysql check`
+prints as its FAIL reason), and what the C module does with the right password typed (measured: it carries on with what it could parse).
 
 The user `cfg` has a SHA-512-crypt stored value; every line says crypt=1 unless the case is
 about losing it.

@@ -347,7 +347,7 @@ _live: set[Saslauthd] = set()
 # Postfix
 # --------------------------------------------------------------------------
 
-# main.cf lines of docs/postfix-smtp-auth.md ({service}: the PAM service;
+# main.cf lines of README "Postfix SMTP AUTH" ({service}: the PAM service;
 # the guide leaves smtpd_sasl_service at its default, smtp).
 SMTP_AUTH_SETTINGS = [
     "smtpd_sasl_auth_enable = yes",
@@ -519,7 +519,7 @@ cyrus_sasl_config_path = {cd / "sasl"}
 """
         (cd / "main.cf").write_text(main_cf)
         # The SMTP AUTH settings, applied with postconf -e exactly as the
-        # administrator's guide (docs/postfix-smtp-auth.md) says.
+        # administrator's guide (README "Postfix SMTP AUTH") says.
         settings = [s.format(service=self.pam_service, key=cd / "key.pem", cert=cd / "cert.pem")
                     for s in SMTP_AUTH_SETTINGS]
         r = subprocess.run([POSTCONF, "-c", str(cd), "-e", *settings],

@@ -13,6 +13,7 @@ import atexit
 import contextlib
 import dataclasses
 import hashlib
+import json
 import os
 import random
 import re
@@ -32,6 +33,16 @@ from typing import Iterable, Iterator, Sequence
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+
+
+SCHEME_VECTORS = REPO / "Tests" / "vectors" / "password_schemes.json"
+
+
+def scheme_vectors(section: str = "pam_mysql") -> list[dict]:
+    """The published vectors the unit tests check too (Tests/vectors/password_schemes.json):
+    section "pam_mysql" (crypt=N: label, crypt, password, stored, optionally use_323_passwd
+    and c_module "rejects") or "dovecot" (stored, password, user, default_pass_scheme)."""
+    return json.loads(SCHEME_VECTORS.read_text(encoding="utf-8"))[section]
 
 
 def _repo_path(value: str | os.PathLike) -> Path:
@@ -285,6 +296,17 @@ class Result:
     @property
     def messages(self) -> list[str]:
         return [m for _, m in self.log]
+
+    @property
+    def module_log(self) -> list[tuple[int, str]]:
+        """The lines pam_mysql itself wrote (`pam_mysql(service:function): text`), as
+        (priority, text) without that prefix; libpam's and other modules' lines left out."""
+        lines = []
+        for priority, message in self.log:
+            head, sep, rest = message.partition("): ")
+            if sep and head.startswith("pam_mysql("):
+                lines.append((priority, rest))
+        return lines
 
     def logged(self, text: str, priority: int | None = None) -> bool:
         """True if some captured syslog message contains `text`."""
@@ -741,7 +763,7 @@ ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def phpass_b64(data: bytes) -> str:
-    """phpass's little-endian 6-bit encoding (Drupal 7, reference 2.1)."""
+    """phpass's little-endian 6-bit encoding (Drupal 7's _password_base64_encode)."""
     out, i, n = [], 0, len(data)
     while True:
         value = data[i]
@@ -1165,7 +1187,11 @@ class Batch:
         prompted: bool | None = None,
         logged: Iterable[tuple[str, int | None]] = (),
         not_logged: Iterable[tuple[str, int | None]] = (),
+        log: Sequence[tuple[str, int]] | None = None,
     ) -> bool:
+        """`logged`: each (text, priority) is part of some line; `log`: the module's lines are
+        exactly these, in order, (text, priority) without the `pam_mysql(...): ` prefix, so an
+        extra line fails (as pam-krb5's test scripts assert every line)."""
         self.count += 1
         problems = []
         if res.crashed or res.timed_out:
@@ -1186,6 +1212,10 @@ class Batch:
         for text, prio in not_logged:
             if res.logged(text, prio):
                 problems.append(f"unexpected log line {text!r} at priority {prio}")
+        if log is not None:
+            actual = [(text, prio) for prio, text in res.module_log]
+            if actual != list(log):
+                problems.append(f"module log {actual}, expected exactly {list(log)}")
         if problems:
             detail = res.describe().replace("\n", "\n    ")
             self.failures.append(f"[{label}] " + "; ".join(problems) + "\n    " + detail)

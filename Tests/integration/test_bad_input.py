@@ -4,7 +4,7 @@ stored values, control characters in options, broken config files.
 Our module must answer with a clean PAM code (never a crash, never a hang,
 never a false success) and name the defect in its log.  Where the C module
 survives the same input it runs too; where it crashes (README differences
-1-5, reference 5.3) the test asserts that crash and our clean answer.
+1-5, and the crashes reproduced against Debian's pam_mysql 0.8.2) the test asserts that crash and our clean answer.
 """
 
 from __future__ import annotations
@@ -108,10 +108,10 @@ def test_password_up_to_512_bytes_verifies(module, svc, db, crypt, length):
     service = svc(module, crypt=crypt)
     ok = run_pam_loop(service, "len", answers=[pw])
     if module.kind == "oracle" and crypt == 2 and length >= 58:
-        assert ok.crashed, ok.describe()  # README difference 1
+        assert ok.crashed, ok.describe()  # README difference "Long crypt=2 passwords"
         return
     if crypt == 0 and length == 0:
-        # README difference 29: an empty stored password is refused without nullok.
+        # README difference "Empty stored password": an empty stored password is refused without nullok.
         assert ok.code == per_module(module, oracle=PAM_SUCCESS, ours=PAM_AUTH_ERR), ok.describe()
         return
     assert ok.code == PAM_SUCCESS and clean(ok), ok.describe()
@@ -123,7 +123,7 @@ def test_password_up_to_512_bytes_verifies(module, svc, db, crypt, length):
 
 
 def test_ssha_salt_longer_than_ten_bytes_verifies_where_the_c_module_aborts(module, svc, db):
-    # README difference 2: pam_mysql overflowed a buffer on salts over 10 bytes; LDAP tools make them.
+    # README difference "Long SSHA salts": pam_mysql overflowed a buffer on salts over 10 bytes; LDAP tools make them.
     db.add_user("longsalt", SSHA_LONG_SALT)
     service = svc(module, crypt=7)
     right = run_pam_loop(service, "longsalt", answers=[b"secret"])
@@ -166,7 +166,7 @@ def test_password_over_512_bytes_is_refused_before_hashing(module, svc, db, cryp
         r = run_pam_loop(service, "long", timeout=20, **kw)
         if module.kind == "oracle":
             if crypt == 2:
-                assert r.crashed, r.describe()  # README difference 1
+                assert r.crashed, r.describe()  # README difference "Long crypt=2 passwords"
             else:
                 assert clean(r), r.describe()
             continue
@@ -208,7 +208,7 @@ def test_nul_in_typed_password_is_cut_by_libpam(module, svc, db):
 
 
 def test_stored_value_with_nul_does_not_match_its_prefix(module, svc, db):
-    # README difference 6: pam_mysql's strcmp stopped at the NUL.
+    # README difference "Constant-time comparison": pam_mysql's strcmp stopped at the NUL.
     db.add_user("snul", b"abc\x00def")
     db.add_user("snul3", hashlib.md5(b"abc").hexdigest().encode() + b"\x00junk")
     r0 = run_pam_loop(svc(module, crypt=0), "snul", answers=[b"abc"])
@@ -290,7 +290,7 @@ def test_malformed_stored_value_in_c_module_crashes_or_fails(oracle_module, svc,
     db.add_user("mal", stored)
     r = run_pam_loop(svc(oracle_module, crypt=crypt), "mal", answers=[b"secret"], timeout=30)
     if c_behaviour == "crash":
-        assert r.crashed, r.describe()  # README difference 2
+        assert r.crashed, r.describe()  # README difference "Long SSHA salts"
     else:
         assert r.code == PAM_AUTH_ERR and clean(r), r.describe()
 
@@ -414,7 +414,8 @@ def test_broken_config_file_never_crashes_or_accepts_a_wrong_password(
         assert len(errors) == 1 and path in errors[0], r.describe()
 
 
-# --- broken configuration fails closed (README differences 35-40) --------------------
+# --- broken configuration fails closed (README differences "Config syntax errors" to
+# "Value options without =") -------------------------------------------------------------
 
 
 @pytest.fixture
@@ -460,7 +461,7 @@ def test_a_refused_line_refuses_the_rest_of_the_transaction(module, pam_service_
     syntax error (the status column) and answers PAM_ACCT_EXPIRED for this status-1 user.
     Ours refuses the auth line; were the account line then run on the options from before
     it, the status column would be lost and the expired account let in. So every later call
-    on the handle is refused too, with the same log line (difference 41)."""
+    on the handle is refused too, with the same log line (difference "Refused configuration changes nothing")."""
     db.add_user(bc.USER, bc.stored_value(), status=1)
     cfg = tmp_path / "status.conf"
     cfg.write_text("users.status_column = status\n  # more to come\n")
@@ -496,7 +497,7 @@ def test_word_after_an_empty_value_is_never_logged(module, pam_service_factory, 
 def test_indented_comment_no_longer_makes_the_stored_hash_the_password(module, pam_service_factory, db, tmp_path):
     """The security issue's measurement: `  # note` is a syntax error in this grammar, the C
     module drops the lines after it, crypt stays plain, and typing the stored `$6$` string
-    logs in. Ours refuses the configuration (difference 35)."""
+    logs in. Ours refuses the configuration (difference "Config syntax errors")."""
     stored = bc.stored_value()
     db.add_user(bc.USER, stored)
     cfg = tmp_path / "indented.conf"

@@ -3,7 +3,7 @@ real libpam (pamtester and pam_loop) against the C module (the oracle,
 Debian's libpam-mysql 0.8.2) and against ours.
 
 Every test runs once per module (the `module` fixture).  The expected
-values are the C module's measured behaviour (reference sections 2.3, 3.2,
+values are the C module's measured behaviour (the published vectors, pam_mysql 0.8.2's pam_sm_authenticate,
 3.3); the oracle run proves the expectation, the "ours" run holds our module
 to it.  Where the README lists a deliberate difference, the test writes both
 results down with per_module(oracle=..., ours=...) and names the README
@@ -31,6 +31,7 @@ from pamharness import (
     per_module,
     run_pam_loop,
     run_pamtester,
+    scheme_vectors,
 )
 
 PROMPT = [(PAM_PROMPT_ECHO_OFF, "Password:")]
@@ -39,57 +40,18 @@ NO_PROMPT: list = []
 PW_A = "secret"
 PW_B = "this is a passwd"
 
-# (crypt number, label, stored value, password): reference 2.3 (a) and (b).
+# (crypt number, label, stored value, password): every published vector both modules accept
+# without use_323_passwd (that one and Drupal's U$, which the C module rejects, have tests below).
 VECTORS = [
-    (0, "a-plain", "secret", PW_A),
-    (1, "a-des", "abNANd1rDfiNc", PW_A),
-    (1, "a-md5crypt", "$1$saltsalt$9xy1btjgzLYfb7hivXtC//", PW_A),
-    (1, "a-sha256crypt", "$5$saltsalt$0IyaXrmV7.sGNS6tirgqHLqX/G.FBvgkYA.lpPdS5sA", PW_A),
-    (
-        1,
-        "a-sha512crypt",
-        "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN"
-        ".Pq.H91p5hVO1",
-        PW_A,
-    ),
-    (2, "a-mysql", "*14E65567ABDB5135D0CFD9A70B3032C179A49EE7", PW_A),
-    (3, "a-md5", "5ebe2294ecd0e0f08eab7690d2a6ee69", PW_A),
-    (4, "a-sha1", "e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4", PW_A),
-    (5, "a-drupal-S", "$S$DabcdefgHfXMbf9OyFMSVcS/N49jwADQzIK0dANyHgtR3O0rUTzK", PW_A),
-    (5, "a-drupal-P", "$P$BabcdefghhoF/sggXNwaIB66V9Zcjt.", PW_A),
-    (5, "a-drupal-H", "$H$9abcdefghU8VFtCLLavdW.IKqnQV7E0", PW_A),
-    (6, "a-joomla", "6f3ca84e08269eefb6105e695411eafc:SALTsaltSALTsaltSALTsaltSALTsalt", PW_A),
-    (7, "a-ssha", "KnpQ4g1j1OR0Fb9Lksze2BcmJdZhYmNkMTIzNA==", PW_A),
-    (
-        8,
-        "a-sha512",
-        "bd2b1aaf7ef4f09be9f52ce2d8d599674d81aa9d6a4421696dc4d93dd0619d682ce56b4d64a9ef097761"
-        "ced99e0f67265b5f76085e5b0ee7ca4696b2ad6fe2b2",
-        PW_A,
-    ),
-    (9, "a-sha256", "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b", PW_A),
-    (0, "b-plain", PW_B, PW_B),
-    (1, "b-des", "th/MvOljQRiww", PW_B),
-    (1, "b-bcrypt", "$2y$10$onYkUEKoKBcWnrgFqjq5.eTPF1oRE.WZ9bG6u9MqgUVDeukGzyqIy", PW_B),
-    (2, "b-mysql", "*DE939D0BA37D13289F3E1E1D3229A20612BBC4D8", PW_B),
-    (3, "b-md5", "20a94b82ce464160d2c43f6421d3f1cd", PW_B),
-    (4, "b-sha1", "93912a048645641d5f99a0aa12a7984893bfbf53", PW_B),
-    (5, "b-drupal-S", "$S$5FS2XtrzQh7m/lF9AR4c6u.Htxafz1S5COOZIWaKSFHVZ0ZYyPK0", PW_B),
-    (6, "b-joomla", "6bf3889c770c47bc30110df5b371ac2c:FtzH9dNdQZYPvpn9RBp5JaVGUa6nlDvl", PW_B),
-    (7, "b-ssha", "TZgPw6HJaiWzaqkXgAyyyh2IoGhjNGVm", PW_B),
-    (
-        8,
-        "b-sha512",
-        "ee5f868a7d5194434d0a70c8464439848fc5f8b0719f3929877e05b62053edd6fca02171ce561da33563"
-        "2d6e3e59f1b47059cd2b83e940702eab3a3f4305185f",
-        PW_B,
-    ),
-    (9, "b-sha256", "c6e8cefec7fea272e327c452c74cf7f6335193efb28dfb7063cf22b998fc6f9a", PW_B),
+    (v["crypt"], v["label"], v["stored"], v["password"])
+    for v in scheme_vectors()
+    if not v.get("use_323_passwd") and v.get("c_module") != "rejects"
 ]
+STORED = {v["label"]: v["stored"] for v in scheme_vectors()}
 CRYPT_NAMES = ["plain", "Y", "mysql", "md5", "sha1", "drupal7", "joomla15", "ssha", "sha512",
                "sha256"]
 
-MD5_SECRET = "5ebe2294ecd0e0f08eab7690d2a6ee69"
+MD5_SECRET = STORED["a-md5"]
 
 
 @pytest.fixture
@@ -111,7 +73,7 @@ def _wrong(password: str) -> str:
 
 
 def test_every_reference_vector_by_number_and_by_name(db, make_service):
-    """Reference 2.3 (a) `secret` and (b) `this is a passwd`: every crypt
+    """The published vectors (`secret` and `this is a passwd`): every crypt
     mode, selected by digit (pamtester) and by name (pam_loop), accepts the
     right password and rejects a wrong and an empty one with PAM_AUTH_ERR."""
     for _, label, stored, _ in VECTORS:
@@ -139,7 +101,7 @@ def test_every_reference_vector_by_number_and_by_name(db, make_service):
 def test_crypt_names_are_case_insensitive(db, make_service):
     db.add_user("md5u", MD5_SECRET)
     db.add_user("sha256u", [v for v in VECTORS if v[1] == "a-sha256"][0][2])
-    db.add_user("desu", "abNANd1rDfiNc")
+    db.add_user("desu", STORED["a-des"])
     b = Batch()
     for value, user in [("MD5", "md5u"), ("Md5", "md5u"), ("SHA256", "sha256u"), ("y", "desu")]:
         svc = make_service(f"auth required {{module}} {db.pam_args(crypt=value)}")
@@ -149,8 +111,8 @@ def test_crypt_names_are_case_insensitive(db, make_service):
 
 
 def test_des_crypt_uses_only_first_eight_characters(db, make_service):
-    # libxcrypt's traditional DES: `this is ` decides (reference 2, crypt=1).
-    db.add_user("des", "th/MvOljQRiww")
+    # libxcrypt's traditional DES: `this is ` decides (crypt=1).
+    db.add_user("des", STORED["b-des"])
     svc = make_service(f"auth required {{module}} {db.pam_args(crypt=1)}")
     b = Batch()
     b.check("same 8 chars", run_pam_loop(svc, "des", ["this is X"]), code=PAM_SUCCESS)
@@ -160,9 +122,9 @@ def test_des_crypt_uses_only_first_eight_characters(db, make_service):
 
 
 def test_use_323_passwd_selects_old_password_hash(db, make_service):
-    db.add_user("old", "428567f408994404")  # OLD_PASSWORD('secret')
+    db.add_user("old", STORED["a-mysql323"])  # OLD_PASSWORD('secret')
     db.add_user("old-upper", "428567F408994404")
-    db.add_user("new", "*14E65567ABDB5135D0CFD9A70B3032C179A49EE7")
+    db.add_user("new", STORED["a-mysql"])
     with323 = make_service(f"auth required {{module}} {db.pam_args(crypt=2, use_323_passwd=1)}")
     bare = make_service(f"auth required {{module}} {db.pam_args(crypt='mysql')} use_323_passwd")
     without = make_service(f"auth required {{module}} {db.pam_args(crypt=2)}")
@@ -209,8 +171,8 @@ def test_hex_comparisons_are_case_sensitive(db, make_service):
 
 
 def test_drupal_updated_U_hash(module, db, make_service):
-    # README difference 16: pam_mysql compared without the `U`, never matched.
-    db.add_user("drupal-u", "U$S$DabcdefgHraiMYlitoy5QIKfKKJFWTG39ZfB8wI/DQRiTFLXLsq9")
+    # README difference "Drupal U$ hashes": pam_mysql compared without the `U`, never matched.
+    db.add_user("drupal-u", STORED["a-drupal-U"])
     svc = make_service(f"auth required {{module}} {db.pam_args(crypt=5)}")
     b = Batch()
     b.check("right", run_pam_loop(svc, "drupal-u", [PW_A]),
@@ -222,7 +184,7 @@ def test_drupal_updated_U_hash(module, db, make_service):
 
 
 def test_nul_byte_in_stored_value(module, db, make_service):
-    # README difference 6: strcmp() stopped at the NUL, ours compares all bytes.
+    # README difference "Constant-time comparison": strcmp() stopped at the NUL, ours compares all bytes.
     db.add_user("nul-plain", b"sec\0ret")
     db.add_user("nul-md5", MD5_SECRET.encode() + b"\0junk")
     db.add_user("control-plain", "sec")
@@ -253,7 +215,7 @@ def bob_service(db, standard_service):
 
 
 def test_unknown_user_is_prompted_then_user_unknown(bob_service):
-    # try_first_pass (default): the prompt still happens (reference 3.2).
+    # try_first_pass (default): the prompt still happens (pam_mysql 0.8.2's pam_sm_authenticate).
     b = Batch()
     no_result = [("SELECT returned no result.", LOG_ERR)]
     b.check("pam_loop", run_pam_loop(bob_service, "nobody", [PW_A]),
@@ -282,7 +244,7 @@ def test_wrong_and_right_password(bob_service):
 
 
 def test_account_status_codes(db, make_service):
-    """Reference 3.3: bit 0 -> ACCT_EXPIRED, bit 1 -> AUTHTOK_EXPIRED or
+    """pam_mysql 0.8.2's pam_sm_acct_mgmt: bit 0 -> ACCT_EXPIRED, bit 1 -> AUTHTOK_EXPIRED or
     (NULL password) NEW_AUTHTOK_REQD, NULL status counts as 1, bit 2 is
     ignored, values are read like strtol()."""
     rows = [
@@ -365,7 +327,7 @@ def test_account_status_expression_and_default(db, make_service):
 @pytest.mark.parametrize("nullok", [None, "0", "1", ""], ids=["no-nullok", "nullok=0",
                                                               "nullok=1", "bare-nullok"])
 def test_nullok_and_disallow_null_authtok_matrix(module, db, make_service, nullok):
-    """Reference 3.2 table: a NULL stored password accepts any password only
+    """pam_mysql 0.8.2's pam_sm_authenticate: a NULL stored password accepts any password only
     with a true nullok and without PAM_DISALLOW_NULL_AUTHTOK; an empty stored
     password with crypt=0 accepts an empty answer in every combination in
     pam_mysql, and only under the same condition in ours."""
@@ -381,7 +343,7 @@ def test_nullok_and_disallow_null_authtok_matrix(module, db, make_service, nullo
     for flags in ((), ("disallow_null",)):
         accepts_null = nullok_on and not flags
         expected = PAM_SUCCESS if accepts_null else PAM_AUTH_ERR
-        # README difference 17: pam_mysql's first pass (no token) already
+        # README difference "Prompt before querying": pam_mysql's first pass (no token) already
         # succeeds for a NULL password with nullok, so it never prompts; ours
         # prompts first.  Either way the typed answer is irrelevant.
         prompts = per_module(module, oracle=NO_PROMPT, ours=PROMPT) if accepts_null else PROMPT
@@ -391,7 +353,7 @@ def test_nullok_and_disallow_null_authtok_matrix(module, db, make_service, nullo
                     code=expected, prompts=prompts)
         b.check(f"NULL stored, pamtester, {flags}",
                 run_pamtester(svc, "nullpw", ["anything"], flags=flags), code=expected)
-        # README difference 29: an empty stored password is refused like a NULL one unless
+        # README difference "Empty stored password": an empty stored password is refused like a NULL one unless
         # nullok allows it (pam_mysql accepted an empty answer in every combination).
         empty_ok = per_module(module, oracle=PAM_SUCCESS, ours=expected)
         b.check(f"empty stored+typed, {flags}", run_pam_loop(svc, "emptypw", [""], flags=flags),
@@ -425,7 +387,7 @@ def test_row_counts(module, db, make_service):
         b.check(f"2 rows, {pw}/pamtester", run_pamtester(svc, "two", [pw]), code=PAM_SERVICE_ERR)
     b.check("2 rows, acct", run_pam_loop(svc, "two", ops=("acct",)), code=PAM_SERVICE_ERR,
             logged=indetermined)
-    # Three rows. README difference 9: pam_mysql used the first row.
+    # Three rows. README difference "Duplicate rows": pam_mysql used the first row.
     b.check("3 rows, first row's password", run_pam_loop(svc, "three", ["first"]),
             code=per_module(module, oracle=PAM_SUCCESS, ours=PAM_SERVICE_ERR))
     b.check("3 rows, second row's password", run_pam_loop(svc, "three", ["second"]),
@@ -649,7 +611,7 @@ def test_failed_lookup_decides_even_without_an_answer(module, db, make_service):
     """pam_mysql looks the user up before it prompts (first pass without a
     token): a database failure, an SQL error, two rows or a NULL password
     with nullok decide the result, whatever the conversation then does.
-    README difference 17 only promises the same results with an earlier
+    README difference "Prompt before querying" only promises the same results with an earlier
     prompt; the prompt itself is the documented difference."""
     db.add_user("bob", PW_A)
     db.add_user("dup", "a")
@@ -658,7 +620,7 @@ def test_failed_lookup_decides_even_without_an_answer(module, db, make_service):
     down = make_service(f"auth required {{module}} {db.pam_args(crypt=0, host='127.0.0.1:1')}")
     badsql = make_service(f"auth required {{module}} {db.pam_args(crypt=0, table='nosuch')}")
     plain = make_service(f"auth required {{module}} {db.pam_args(crypt=0)} nullok")
-    prompts = per_module(module, oracle=NO_PROMPT, ours=PROMPT)  # difference 17
+    prompts = per_module(module, oracle=NO_PROMPT, ours=PROMPT)  # difference "Prompt before querying"
     b = Batch()
     for how, kw in (("NULL answer", dict(answers=[None])),
                     ("conversation error", dict(conv_error_when_exhausted=True))):
@@ -670,7 +632,7 @@ def test_failed_lookup_decides_even_without_an_answer(module, db, make_service):
                 code=PAM_SERVICE_ERR, prompts=prompts)
         b.check(f"NULL password + nullok, {how}", run_pam_loop(plain, "nullpw", **kw),
                 code=PAM_SUCCESS, prompts=prompts)
-    # With an answer the results agree (the case difference 17 describes).
+    # With an answer the results agree (the case difference "Prompt before querying" describes).
     b.check("server unreachable, answered", run_pam_loop(down, "bob", [PW_A]),
             code=PAM_AUTHINFO_UNAVAIL, prompts=prompts)
     b.check("SQL error, answered", run_pam_loop(badsql, "bob", [PW_A]),
@@ -708,7 +670,7 @@ def test_crypt1_failure_tokens_and_empty_value_never_match(db, make_service):
     # failure token nor an empty value may ever match.
     for user, stored in (("star0", "*0"), ("star1", "*1"), ("empty", ""), ("junk", "!!")):
         db.add_user(user, stored)
-    db.add_user("control", "abNANd1rDfiNc")
+    db.add_user("control", STORED["a-des"])
     svc = make_service(f"auth required {{module}} {db.pam_args(crypt=1)}")
     b = Batch()
     for user in ("star0", "star1", "empty", "junk"):

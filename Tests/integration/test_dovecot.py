@@ -3,8 +3,8 @@
 Every scheme `doveadm pw -l` lists is generated with `doveadm pw`, stored in the
 test MariaDB, and checked through our module (pamtester, crypt=dovecot) with the
 right and a wrong password.  A private Dovecot (its own base_dir, passdb sql on the
-same table, the configuration of docs/dovecot.md) answers `doveadm auth test` for
-the same rows, and the two must agree on every case.
+same table, the configuration of README "Sharing the user table with Dovecot")
+answers `doveadm auth test` for the same rows, and the two must agree on every case.
 
 Needs dovecot-core and dovecot-mysql (scripts/install-deps.sh installs them);
 installs nothing itself.
@@ -54,8 +54,8 @@ ENCODED = ["SHA512-CRYPT.B64", "BLF-CRYPT.B64", "SHA256-CRYPT.B64", "ARGON2ID.B6
 PASSWORD = "Pässwörd with spaces & 'quotes'"
 WRONG = "wrong-" + PASSWORD
 
-# The one query both sides use (docs/dovecot.md): Dovecot's password_query, and
-# our `query` option, verbatim.
+# The one query both sides use (README "Sharing the user table with Dovecot"): Dovecot's
+# password_query, and our `query` option, verbatim.
 PASSWORD_QUERY = "SELECT password FROM users WHERE username = '%u'"
 SPLIT_QUERY = "SELECT password FROM users WHERE username = '%n' AND domain = '%d'"
 
@@ -341,7 +341,7 @@ def test_invalid_query_is_a_service_error(db, dovecot_service):
     r = run_pamtester(dovecot_service(query="SELECT password FROM users WHERE username = '%Lu'"), "carol@example.com", ["pw"])
     assert r.code == PAM_SERVICE_ERR, r.describe()
     # Changed: the message named the variable (`%L`); it now gives its position only, since no
-    # option-parse error quotes the value (README difference 42).
+    # option-parse error quotes the value (README difference "No value in option errors").
     assert r.logged("invalid query value (argument query): unknown variable at character 46: use %u, %n, %d or %%",
                     LOG_ERR), r.describe()
 

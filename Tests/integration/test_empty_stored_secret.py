@@ -1,4 +1,4 @@
-"""crypt=dovecot values whose secret is empty once decoded (README difference 32).
+"""crypt=dovecot values whose secret is empty once decoded (README difference "Empty Dovecot secrets").
 
 `{PLAIN}` with nothing after it (also `{CLEAR}`, `{CLEARTEXT}`, a `.b64`/`.hex` body that
 decodes to nothing, `{PLAIN-TRUNC}<n>-` with nothing after the dash) is an empty stored

@@ -3,7 +3,7 @@ missing table, odd column type, no free connection.
 
 A failing database must never turn into a success, a crash or a hang: the
 module answers PAM_AUTHINFO_UNAVAIL (9) for infrastructure failures and
-PAM_SERVICE_ERR (3) for SQL errors (README, return codes and difference 10).
+PAM_SERVICE_ERR (3) for SQL errors (README "Return codes" and difference "Connection timeouts").
 The C module has no timeouts and hangs on a frozen server; those cases run
 against our module only (the C hang is asserted with a short runner timeout).
 """
@@ -109,7 +109,7 @@ def test_frozen_server_gives_authinfo_unavail_within_connect_timeout(our_module,
 
 
 def test_frozen_server_hangs_the_c_module(oracle_module, make_service, db, user):
-    # The behaviour we fix (README difference 10): no timeout at all.
+    # The behaviour we fix (README difference "Connection timeouts"): no timeout at all.
     svc = make_service(oracle_module)
     with db.frozen():
         r = run_pam_loop(svc, user, answers=[PW], timeout=3)
@@ -193,7 +193,7 @@ def test_freezing_during_logins_never_crashes_or_hangs(our_module, make_service,
     t0 = time.monotonic()
     t.start()
     # Longer than a read timeout plus a reconnect: an op caught by the freeze
-    # cannot be rescued by the thaw (README difference 19: one reopen).
+    # cannot be rescued by the thaw (README difference "Connection reuse": one reopen).
     freeze = 2 * TIMEOUT + 1.5
     try:
         time.sleep(0.3)
@@ -257,7 +257,7 @@ def test_restart_during_logins_gives_only_success_or_authinfo_unavail(module, ma
     right_codes = [c for r in right for c in r.codes]
     wrong_codes = [c for r in wrong for c in r.codes]
     assert len(right_codes) == 100 * len(right) and len(wrong_codes) == 50 * len(wrong)
-    # README difference 12: when the server goes away between connect and query, pam_mysql
+    # README difference "Lost connection": when the server goes away between connect and query, pam_mysql
     # answers PAM_SERVICE_ERR; ours always PAM_AUTHINFO_UNAVAIL.
     outage = per_module(module, oracle={PAM_AUTHINFO_UNAVAIL, PAM_SERVICE_ERR}, ours={PAM_AUTHINFO_UNAVAIL})
     assert set(right_codes) <= {PAM_SUCCESS} | outage, sorted(set(right_codes))

@@ -1,7 +1,7 @@
 """Smoke tests proving the harness works, run against each module.
 
-Expectations are the C module's behaviour (pam_mysql_reference.md, 3.2);
-our module is a drop-in, so the same assertions apply to it.
+Expectations are the C module's behaviour (pam_mysql 0.8.2's pam_sm_authenticate, measured
+against Debian's libpam-mysql); our module is a drop-in, so the same assertions apply to it.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def test_preset_authtok_first_pass(module, standard_service, db):
     # A long token goes through pam_loop -a FILE and the pam_preset_authtok
     # helper intact; with it set, the first-pass check succeeds without any
     # prompt. 100,000 bytes for the C module; ours refuses passwords over 512
-    # bytes (README difference 4), so it gets 500.
+    # bytes (README difference "Passwords over 512 bytes"), so it gets 500.
     big = b"x" * per_module(module, oracle=100_000, ours=500)
     db.add_user("big", big)
     svc = standard_service(crypt=0, preset=True)
@@ -83,7 +83,7 @@ def test_preset_authtok_first_pass(module, standard_service, db):
 
 
 def test_codes_per_op(standard_service, db):
-    # status bit 1 -> PAM_ACCT_EXPIRED from acct_mgmt (reference 3.3).
+    # status bit 1 -> PAM_ACCT_EXPIRED from acct_mgmt (pam_mysql 0.8.2's pam_sm_acct_mgmt).
     service = standard_service(statcolumn="status")
     db.add_user("old", "pw", status=1)
     t = run_pamtester(service, "old", [b"pw"], ops=("auth", "acct"))
@@ -119,7 +119,7 @@ def test_unknown_user(module, service, runner):
     # and after the prompt).
     assert r.logged(NO_RESULT, LOG_ERR), r.describe()
     # pam_mysql queries twice (first pass without a token, then after the
-    # prompt); ours only after the prompt (README difference 17).
+    # prompt); ours only after the prompt (README difference "Prompt before querying").
     expected = per_module(module, oracle=2, ours=1)
     assert sum(NO_RESULT in m for m in r.messages) == expected, r.describe()
 

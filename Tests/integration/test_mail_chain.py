@@ -30,7 +30,7 @@ What is covered:
     authenticated (250 vs 554), a chrooted smtpd using the Debian socket
     layout, pam.d-examples/smtp as shipped, postfix check clean, clean stop.
 
-The commands of docs/postfix-smtp-auth.md are the ones these tests run
+The commands of README "Postfix SMTP AUTH" are the ones these tests run
 (with test paths): keep the two in step.
 """
 
@@ -237,7 +237,7 @@ def test_saslauthd_realm_reaches_pam_whole(saslauthd, saslauthd_norealm, pam_ser
 
 
 def test_saslauthd_split_columns(saslauthd, pam_service_factory, module, db):
-    # Reference section 6: local part and domain in two columns, joined by a
+    # The Postfix mailbox table of pam_mysql's usual saslauthd setup: local part and domain in two columns, joined by a
     # bracketed usercolumn expression.
     db.add_user("erin", stored(PW, 1), domain=REALM)
     db.add_user("erin", stored("other", 1), domain="example.com")
@@ -357,7 +357,7 @@ def _seed_differential(db) -> None:
 
 def _differential_groups(db) -> list[tuple[str, dict, list[tuple]]]:
     """(label, module options, [(user, password, realm, expected ok)]);
-    the expectations are the C module's behaviour (reference 3.2, 3.3)."""
+    the expectations are the C module's behaviour (pam_mysql 0.8.2's pam_sm_authenticate and pam_sm_acct_mgmt)."""
     return [
         ("crypt=1", {"crypt": 1}, [
             ("alice", PW, REALM, True),
@@ -489,10 +489,10 @@ def test_differential_saslauthd(saslauthd, pam_service_factory, oracle_module, o
 
 def test_differential_queries_and_sqllog(saslauthd, pam_service_factory, oracle_module,
                                          our_module, db):
-    # Reference section 6: through saslauthd (no password from an earlier
+    # pam_mysql's usual saslauthd setup (crypt=3 on Postfix's mailbox table): through saslauthd (no password from an earlier
     # module) pam_mysql 0.8.2 first queries with no password, logs
     # AUTHENTICATION FALURE (FIRST_PASS), then prompts and queries again.
-    # Ours prompts at once (README, differences 17 and 27): one SELECT and
+    # Ours prompts at once (README differences "Prompt before querying" and "FIRST_PASS rows"): one SELECT and
     # one log row fewer; the answers are the same.
     db.add_user(f"alice@{REALM}", stored(PW, 1))
     opts = dict(crypt=1, sqllog=1, logtable="log", logmsgcolumn="msg", logusercolumn="user",

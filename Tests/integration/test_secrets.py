@@ -1,5 +1,5 @@
 """Nothing secret reaches a log, even with `verbose` / `debug` (README
-difference 7, security_notes.md item 3).
+difference "No secrets in logs" and "Security notes").
 
 Every path we can drive (right, wrong and unknown users, NULL answers,
 first-pass tokens, crypt=0..9, malformed stored values, database down, SQL
@@ -74,10 +74,10 @@ MALFORMED = {
 
 
 def test_drupal_helper_matches_the_reference_vector():
-    # pam_mysql_reference.md 2.3 (a): "secret", $S$, cost D.
-    assert ph.drupal7_hash(b"secret", "$S$DabcdefgH") == (
-        "$S$DabcdefgHfXMbf9OyFMSVcS/N49jwADQzIK0dANyHgtR3O0rUTzK"
-    )
+    # The published vector a-drupal-S (Tests/vectors/password_schemes.json): "secret", $S$, cost D.
+    vector = next(v for v in ph.scheme_vectors() if v["label"] == "a-drupal-S")
+    assert vector["stored"] == "$S$DabcdefgHfXMbf9OyFMSVcS/N49jwADQzIK0dANyHgtR3O0rUTzK"
+    assert ph.drupal7_hash(vector["password"].encode(), vector["stored"][:12]) == vector["stored"]
 
 
 class Transcript:
@@ -303,7 +303,7 @@ def test_option_passwd_trace_says_the_value_is_not_logged(sweep):
 
 
 def test_c_module_logs_the_sql_password_with_verbose(oracle_module, pam_service_factory, db):
-    # README difference 7: the bug we fix.
+    # README difference "No secrets in logs": the bug we fix.
     db.add_user(USER, USER_PW)
     # pam_mysql traces an option only once verbose is on: put it first.
     args = "verbose=1 " + db.pam_args(crypt=0)

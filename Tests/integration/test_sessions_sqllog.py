@@ -2,7 +2,7 @@
 table (sqllog), differentially: every test runs against the C module
 (Debian's libpam-mysql 0.8.2, the oracle) and against ours.
 
-Expected values are the C module's measured behaviour (reference 3.5, 3.7).
+Expected values are the C module's measured behaviour (its pam_sm_open_session, pam_sm_close_session and pam_mysql_sql_log).
 Deliberate differences are written down with per_module(oracle=..., ours=...):
 
   f  sessions with the database down: C fails them with
@@ -54,7 +54,7 @@ PID_WRAP = ["sh", "-c", 'echo "PID $$" >&2; exec "$@"', "sh"]
 
 def _local_ipv4() -> str:
     """What both modules log as `host`: the first IPv4 address of the local
-    host name, else `(unknown)` (reference 3.7)."""
+    host name, else `(unknown)` (as pam_mysql_sql_log writes it)."""
     try:
         infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET, socket.SOCK_STREAM)
     except OSError:

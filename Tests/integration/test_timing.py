@@ -81,7 +81,7 @@ def test_c_module_ratio_for_contrast(oracle_module, db, pam_service_factory, tmp
     print(f"C crypt={crypt}: wrong password {wrong:,} instructions, unknown user {unknown:,}, ratio {r:.3f}")
 
 
-# --- the decoy follows the table (README difference 34) ----------------------------
+# --- the decoy follows the table (README difference "Decoy follows the table") ---------
 #
 # A fixed SHA-512-crypt decoy costs about 1 ms, while a yescrypt or bcrypt table costs 10-50 ms
 # per wrong password: unknown names would answer faster. The decoy takes the method and cost of

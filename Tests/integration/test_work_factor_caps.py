@@ -1,5 +1,5 @@
 """Every work factor a stored value can ask for is capped before any hashing (README
-difference 5): one test per cap, through the real module, in crypt=1 and in crypt=dovecot
+difference "Capped work factors"): one test per cap, through the real module, in crypt=1 and in crypt=dovecot
 (`{CRYPT}`, and the scheme's own name where it has one). Each asserts the PAM code and the
 exact log lines, not a time: without the cap the value is hashed (seconds to hours of CPU)
 and the log line is missing.

@@ -65,12 +65,15 @@ public enum ConfigFileReader {
         guard info.st_size <= maximumSize else { return .failure(.tooLarge(size: Int(info.st_size))) }
         let text = SecretBytes(zeroedCount: Int(info.st_size))
         var filled = 0
-        let failure: Failure? = text.withUnsafeMutableBytes { buffer in
+        let failure: Failure? = text.withUnsafeMutableBytes { buffer -> Failure? in
             guard let base = buffer.baseAddress else { return nil }
             while filled < buffer.count {
-                let n = Glibc.read(fd, base + filled, buffer.count - filled)
-                if n < 0, errno == EINTR { continue }
-                if n < 0 { return .readFailed(errno: errno) }
+                let n: Int
+                do throws(SystemCallError) {
+                    n = try retryingOnInterrupt { Glibc.read(fd, base + filled, buffer.count - filled) }
+                } catch {
+                    return .readFailed(errno: error.errno)
+                }
                 if n == 0 { break }
                 filled += n
             }

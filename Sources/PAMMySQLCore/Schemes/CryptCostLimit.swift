@@ -7,7 +7,7 @@
 ///
 /// Each cap is far above what the method's own tools write, and keeps one verification well
 /// under a second: the times are one verification on the 2-core test machine (README
-/// difference 5).
+/// difference "Capped work factors").
 public enum CryptCostLimit {
     /// `$5$`/`$6$` `rounds=` (libxcrypt accepts up to 999,999,999; 5,000 is the default):
     /// 1,000,000 takes 0.20 s (`$6$`) and 0.26 s (`$5$`).

@@ -16,6 +16,23 @@ struct CryptScheme: PasswordScheme {
         guard password.count < Int(CRYPT_MAX_PASSPHRASE_SIZE) else { return .mismatch }
         return cryptCompare(password: password, stored: stored, lengthMismatchIsMalformed: true)
     }
+
+    /// `crypt_method`, or without it the `md5` flag as in pam_mysql: MD5-crypt when true (the
+    /// default), DES otherwise.
+    func generate(password: SecretBytes, context: NewValueContext) -> Result<SecretBytes, NewPasswordHashError> {
+        let method = context.cryptMethod ?? (context.md5 ? .md5 : .des)
+        return Self.newValue(password: password, prefix: method.gensalt.prefix, cost: method.gensalt.count)
+    }
+
+    /// crypt(3) with a fresh libxcrypt salt for `prefix` ("" is DES) at `cost` (0: libxcrypt's).
+    /// Dovecot's CRYPT schemes write theirs with it too.
+    static func newValue(password: SecretBytes, prefix: String, cost: UInt) -> Result<SecretBytes, NewPasswordHashError> {
+        guard !password.containsNUL else { return .failure(.containsNUL) }
+        guard let salt = CryptFunction.generateSalt(prefix: prefix, count: cost),
+            let hash = CryptFunction.hash(password: password, setting: SecretBytes(Array(salt.utf8)))
+        else { return .failure(.init(reason: "libxcrypt could not make a \(prefix.isEmpty ? "DES" : prefix) hash")) }
+        return .success(hash)
+    }
 }
 
 /// Hashes with the stored value as its own setting through libxcrypt (cost-capped) and compares
@@ -32,43 +49,4 @@ func cryptCompare(password: SecretBytes, stored: SecretBytes, lengthMismatchIsMa
         return .malformed("stored crypt(3) value is \(stored.count) characters, a complete one is \(computed.count)")
     }
     return computed.constantTimeEquals(stored) ? .match : .mismatch
-}
-
-/// The one wrapper around libxcrypt's `crypt_rn`, which is thread-safe and returns NULL (not a
-/// `*0` token) on failure. Its ~32 KiB work area is heap-allocated, zeroed before use as
-/// libxcrypt requires, and wiped afterwards because it holds password-derived state.
-public enum CryptFunction {
-    public static func hash(password: SecretBytes, setting: SecretBytes) -> SecretBytes? {
-        let size = MemoryLayout<crypt_data>.size
-        let area = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-        memset(area, 0, size)
-        defer {
-            explicit_bzero(area, size)
-            area.deallocate()
-        }
-        return password.withCString { phrase in
-            setting.withCString { setting -> SecretBytes? in
-                guard let result = crypt_rn(phrase, setting, area, Int32(size)) else { return nil }
-                // Failure tokens start with '*'; no valid hash does.
-                if result.pointee == CChar(UInt8(ascii: "*")) { return nil }
-                return SecretBytes(cString: result)
-            }
-        }
-    }
-
-    /// A new salt for `prefix` from libxcrypt's secure random source (`crypt_gensalt_rn`
-    /// with a NULL random buffer), or, given `fixedBytes`, the setting those bytes make (the
-    /// decoy's: the same every time, and nobody's salt).
-    public static func generateSalt(prefix: String, count: UInt = 0, fixedBytes: [UInt8]? = nil) -> String? {
-        var output = [CChar](repeating: 0, count: Int(CRYPT_GENSALT_OUTPUT_SIZE))
-        let ok = output.withUnsafeMutableBufferPointer { buffer in
-            guard let fixedBytes else {
-                return crypt_gensalt_rn(prefix, count, nil, 0, buffer.baseAddress, Int32(buffer.count)) != nil
-            }
-            let signed = fixedBytes.map { CChar(bitPattern: $0) }
-            return crypt_gensalt_rn(prefix, count, signed, Int32(signed.count), buffer.baseAddress, Int32(buffer.count)) != nil
-        }
-        guard ok else { return nil }
-        return String(decoding: output.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 }

@@ -20,6 +20,13 @@ struct DrupalScheme: PasswordScheme {
         return verifyPhpass(password: password, stored: stored)
     }
 
+    /// Drupal 7's own default: SHA-512, 2^15 iterations ('D'), 8 salt characters.
+    func generate(password: SecretBytes, context: NewValueContext) -> Result<SecretBytes, NewPasswordHashError> {
+        guard let salt = SecureRandom.string(8, alphabet: CryptAlphabet.itoa64) else { return .failure(.noRandomBytes) }
+        return Self.hash(password: password, setting: SecretBytes(Array("$S$D".utf8) + salt))
+            .map { .success($0) } ?? .failure(.libcryptoFailed)
+    }
+
     private func verifyPhpass(password: SecretBytes, stored: SecretBytes) -> VerificationResult {
         guard stored.count >= 12, stored[safe: 0] == UInt8(ascii: "$"), stored[safe: 2] == UInt8(ascii: "$") else {
             return .malformed("stored value is not a Drupal hash ($S$, $P$, $H$ or U$)")

@@ -14,4 +14,9 @@ struct HexDigestScheme: PasswordScheme {
         guard let digest = algorithm.digest(password) else { return .malformed("libcrypto failed to compute \(name)") }
         return Hex.encode(digest, case: .lower).constantTimeEquals(stored) ? .match : .mismatch
     }
+
+    func generate(password: SecretBytes, context: NewValueContext) -> Result<SecretBytes, NewPasswordHashError> {
+        guard let digest = algorithm.digest(password) else { return .failure(.libcryptoFailed) }
+        return .success(Hex.encode(digest, case: .lower))
+    }
 }

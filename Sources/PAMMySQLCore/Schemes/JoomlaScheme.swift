@@ -15,4 +15,14 @@ struct JoomlaScheme: PasswordScheme {
         guard let digest = DigestAlgorithm.md5.digest(password, salt) else { return .malformed("libcrypto failed") }
         return Hex.encode(digest, case: .lower).constantTimeEquals(expected) ? .match : .mismatch
     }
+
+    /// 32 alphanumeric characters: no `:`, quote or backslash in the salt.
+    private static let saltAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+
+    func generate(password: SecretBytes, context: NewValueContext) -> Result<SecretBytes, NewPasswordHashError> {
+        guard let salt = SecureRandom.string(32, alphabet: Self.saltAlphabet) else { return .failure(.noRandomBytes) }
+        let saltBytes = SecretBytes(salt)
+        guard let hash = DigestAlgorithm.md5.digest(password, saltBytes) else { return .failure(.libcryptoFailed) }
+        return .success(Hex.encode(hash, case: .lower).appending(SecretBytes(Array(":".utf8))).appending(saltBytes))
+    }
 }

@@ -24,6 +24,14 @@ struct MySQLPasswordScheme: PasswordScheme {
         return computed.constantTimeEquals(stored) ? .match : .mismatch
     }
 
+    func generate(password: SecretBytes, context: NewValueContext) -> Result<SecretBytes, NewPasswordHashError> {
+        if context.useMySQL323 { return .success(Self.legacyMySQL323(password)) }
+        guard let inner = DigestAlgorithm.sha1.digest(password), let outer = DigestAlgorithm.sha1.digest(inner) else {
+            return .failure(.libcryptoFailed)
+        }
+        return .success(SecretBytes(Array("*".utf8)).appending(Hex.encode(outer, case: .upper)))
+    }
+
     /// MySQL 3.23's `OLD_PASSWORD()`: skips spaces and tabs; only the low 31 bits of each
     /// accumulator survive, so 64-bit wrapping arithmetic gives the same result as the C code.
     static func legacyMySQL323(_ password: SecretBytes) -> SecretBytes {

@@ -12,4 +12,13 @@ struct SSHAScheme: PasswordScheme {
         // Compare the re-encoded text, as pam_mysql does: a non-canonical encoding is a mismatch.
         return Base64.encode(digest.appending(salt)).constantTimeEquals(stored) ? .match : .mismatch
     }
+
+    /// 8 bytes of salt: pam_mysql 0.8.2 itself overflowed on salts over 10 bytes, so a site
+    /// that goes back to it can still read these.
+    func generate(password: SecretBytes, context: NewValueContext) -> Result<SecretBytes, NewPasswordHashError> {
+        guard let salt = SecureRandom.bytes(8) else { return .failure(.noRandomBytes) }
+        let saltBytes = SecretBytes(salt)
+        guard let hash = DigestAlgorithm.sha1.digest(password, saltBytes) else { return .failure(.libcryptoFailed) }
+        return .success(Base64.encode(hash.appending(saltBytes)))
+    }
 }

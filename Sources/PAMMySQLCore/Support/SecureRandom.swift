@@ -11,9 +11,8 @@ public enum SecureRandom {
         var out = [UInt8](repeating: 0, count: count)
         var filled = 0
         while filled < count {
-            let n = out.withUnsafeMutableBytes { getrandom($0.baseAddress! + filled, count - filled, 0) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { return nil }
+            let n = try? retryingOnInterrupt { out.withUnsafeMutableBytes { getrandom($0.baseAddress! + filled, count - filled, 0) } }
+            guard let n, n > 0 else { return nil }
             filled += n
         }
         return out

@@ -16,6 +16,6 @@ struct DovecotBlowfishCryptVerifier: DovecotVerifier {
 /// `$2y$`, the variant Dovecot writes, at cost 10 (doveadm's default is 5).
 extension DovecotBlowfishCryptVerifier: DovecotGenerator {
     func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
-        NewPasswordHash.cryptHash(password: password, prefix: "$2y$", cost: CryptMethod.bcrypt.gensalt.count)
+        CryptScheme.newValue(password: password, prefix: "$2y$", cost: CryptMethod.bcrypt.gensalt.count)
     }
 }

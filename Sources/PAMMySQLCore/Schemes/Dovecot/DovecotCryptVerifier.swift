@@ -23,15 +23,8 @@ struct DovecotCryptVerifier: DovecotVerifier {
     }
 }
 
-/// The log text for a refused weak scheme.
-enum DovecotWeakScheme {
-    static func refusal(_ name: String) -> String {
-        "weak password scheme \(name) refused (set allow_weak_schemes to accept it, as Dovecot's auth_allow_weak_schemes does)"
-    }
-}
-
 extension DovecotCryptVerifier: DovecotGenerator {
     func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
-        NewPasswordHash.cryptHash(password: password, prefix: newValueMethod.gensalt.prefix, cost: newValueMethod.gensalt.count)
+        CryptScheme.newValue(password: password, prefix: newValueMethod.gensalt.prefix, cost: newValueMethod.gensalt.count)
     }
 }

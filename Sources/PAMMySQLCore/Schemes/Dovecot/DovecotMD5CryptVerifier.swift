@@ -9,6 +9,6 @@ struct DovecotMD5CryptVerifier: DovecotVerifier {
 
 extension DovecotMD5CryptVerifier: DovecotGenerator {
     func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
-        NewPasswordHash.cryptHash(password: password, prefix: "$1$", cost: 0)
+        CryptScheme.newValue(password: password, prefix: "$1$", cost: 0)
     }
 }

@@ -19,4 +19,21 @@ struct DovecotPasswordScheme: PasswordScheme {
         }
         return value.scheme.rule.verify(password: password, raw: value.raw, context: context)
     }
+
+    /// Stores crypt(3) under the prefix Dovecot reads it with, SHA512-CRYPT unless
+    /// `crypt_method` says otherwise. The weak methods (md5, des) are refused: the value would be
+    /// refused again at the next login unless `allow_weak_schemes` is set.
+    func generate(password: SecretBytes, context: NewValueContext) -> Result<SecretBytes, NewPasswordHashError> {
+        let cryptMethod = context.cryptMethod ?? .sha512
+        let scheme: String
+        switch cryptMethod {
+        case .yescrypt: scheme = "CRYPT"
+        case .sha512: scheme = "SHA512-CRYPT"
+        case .sha256: scheme = "SHA256-CRYPT"
+        case .bcrypt: scheme = "BLF-CRYPT"
+        case .md5, .des:
+            return .failure(.init(reason: "crypt_method \(cryptMethod.rawValue) is a weak Dovecot scheme; choose yescrypt, sha512, sha256 or bcrypt"))
+        }
+        return DovecotNewValue.make(scheme: scheme, password: password, userName: [])
+    }
 }

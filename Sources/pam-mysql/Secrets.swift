@@ -14,8 +14,7 @@ enum Secrets {
         var bytes: [UInt8] = []
         var byte: UInt8 = 0
         while true {
-            let n = Glibc.read(fd, &byte, 1)
-            if n < 0, errno == EINTR { continue }
+            let n = (try? retryingOnInterrupt { Glibc.read(fd, &byte, 1) }) ?? -1
             if n <= 0 { return bytes.isEmpty ? nil : bytes }
             if byte == UInt8(ascii: "\n") { return bytes }
             bytes.append(byte)
@@ -48,10 +47,4 @@ enum Secrets {
         defer { for i in line.indices { line[i] = 0 } }
         return SecretBytes(line)
     }
-}
-
-/// Standard error, for diagnostics.
-func printError(_ text: String) {
-    var line = text + "\n"
-    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }
