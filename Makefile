@@ -85,6 +85,7 @@ integration-test: $(MODULE) $(TOOL) helpers
 	cd Tests/integration && $(PYTHON) -m pytest -q -rfEs .
 
 test: deps
+	$(MAKE) format-check
 	$(MAKE) unit-test
 	$(MAKE) asan-test
 	$(MAKE) fuzz-smoke

@@ -28,7 +28,9 @@ func fuzzSchemes(_ input: [UInt8]) {
         {
             let result = PasswordSchemes.verify(mode: mode, password: password, stored: made, context: context)
             guard result == .match else {
-                fatalError("NewPasswordHash.make(\(mode.label), crypt_method \(String(describing: method))) wrote a value that verifies as \(result)")
+                fatalError(
+                    "NewPasswordHash.make(\(mode.label), crypt_method \(String(describing: method))) wrote a value that verifies as \(result)"
+                )
             }
         }
     }

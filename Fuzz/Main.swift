@@ -15,7 +15,9 @@ let fuzzTargets: [String: ([UInt8]) -> Void] = [
 ]
 
 @_cdecl("LLVMFuzzerInitialize")
-public func fuzzInitialize(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> Int32 {
+public func fuzzInitialize(
+    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+) -> Int32 {
     var name = "fuzz-arguments"
     if let override = getenv("PAM_MYSQL_FUZZ_TARGET") {
         name = String(cString: override)

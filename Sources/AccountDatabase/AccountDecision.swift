@@ -29,8 +29,11 @@ extension DatabaseSession {
                 status = (found[0], found[1] == nil)
             case .success:
                 // The statement always selects two columns.
-                return .failed(.configurationError(.database(DatabaseError(
-                    kind: .statement, code: 0, message: "the account statement returned fewer than two columns"))))
+                return .failed(
+                    .configurationError(
+                        .database(
+                            DatabaseError(
+                                kind: .statement, code: 0, message: "the account statement returned fewer than two columns"))))
             case .failure(let failure):
                 return .failed(decision(for: failure))
             }

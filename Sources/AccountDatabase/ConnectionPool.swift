@@ -1,7 +1,8 @@
+import PAMMySQLCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import PAMMySQLCore
 
 /// Open connections kept between transactions of one process (saslauthd workers, Dovecot's
 /// auth workers, web servers, the auth daemon), so a login costs a query instead of a connect.

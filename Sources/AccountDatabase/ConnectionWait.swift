@@ -1,7 +1,8 @@
+internal import CMariaDB
+
 #if canImport(Glibc)
 import Glibc
 #endif
-internal import CMariaDB
 
 /// The wait Connector/C performs for every blocking step on a database socket (TCP connect,
 /// greeting, TLS handshake, each read and write), installed with `MARIADB_OPT_IO_WAIT`.

@@ -126,7 +126,10 @@ package final class DatabaseSession {
             let server = servers[index]
             if let remaining = LoginDeadline.remainingMilliseconds(), remaining <= 0 {
                 // Not tried, so not marked as failed either.
-                log(.err, "login_timeout (\(options.loginTimeout) s) reached before server \(index + 1) of \(servers.count) (\(server.description)) could be tried")
+                log(
+                    .err,
+                    "login_timeout (\(options.loginTimeout) s) reached before server \(index + 1) of \(servers.count) (\(server.description)) could be tried"
+                )
                 break
             }
             log.trace("connecting to server \(index + 1) of \(servers.count) (\(server.description)) as \(LogText.escaped(identity.user))")
@@ -135,21 +138,28 @@ package final class DatabaseSession {
                 failover.noteSuccess(of: server)
                 if index > 0 {
                     let before = servers[..<index].map { $0.description }.joined(separator: ", ")
-                    log(.warning, "using server \(index + 1) of \(servers.count) (\(server.description)): \(before) failed to connect (skipped for \(options.failoverRetry) s after a failure)")
+                    log(
+                        .warning,
+                        "using server \(index + 1) of \(servers.count) (\(server.description)): \(before) failed to connect (skipped for \(options.failoverRetry) s after a failure)"
+                    )
                 }
                 return .success(opened)
             case .failure(let error) where error.kind == .statement:
                 return .failure(error)  // a configuration error: the same for every server
             case .failure(let error):
-                log(.err, "MySQL error (\(LogText.escaped(error.message, limit: 256))) connecting to server \(index + 1) of \(servers.count) (\(server.description))")
+                log(
+                    .err,
+                    "MySQL error (\(LogText.escaped(error.message, limit: 256))) connecting to server \(index + 1) of \(servers.count) (\(server.description))"
+                )
                 failover.noteFailure(of: server, skipFor: options.failoverRetry)
                 failed.append(index)
                 lastError = error
             }
         }
-        return .failure(DatabaseError(
-            kind: .unavailable, code: lastError?.code ?? 2003,
-            message: "no server of the host list could be connected (\(failed.count) tried: \(identity.serversDescription))"))
+        return .failure(
+            DatabaseError(
+                kind: .unavailable, code: lastError?.code ?? 2003,
+                message: "no server of the host list could be connected (\(failed.count) tried: \(identity.serversDescription))"))
     }
 
     /// Runs a statement, opening the connection if needed. A reused connection that turns out

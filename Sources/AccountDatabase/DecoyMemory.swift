@@ -1,7 +1,8 @@
+import PAMMySQLCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import PAMMySQLCore
 
 /// The decoy of each `crypt=` mode: the method and cost of the last stored value verified in
 /// this process (never the value itself, see `DecoyHash`). An unknown user's password is then

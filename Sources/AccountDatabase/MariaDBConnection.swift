@@ -1,8 +1,9 @@
+internal import CMariaDB
+import PAMMySQLCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-internal import CMariaDB
-import PAMMySQLCore
 
 /// Connector/C initialisation, once per process and thread-safe (a global `let` runs once).
 /// `mysql_library_end()` is never called: the host or another PAM handle may still use the
@@ -82,14 +83,17 @@ package final class MariaDBConnection: DatabaseConnection {
         let mode = identity.sslMode
         if mode == .verifyCA || mode == .verifyIdentity, options.sslCA == nil, options.sslCAPath == nil {
             // Connector/C 3.3 checks no chain without a CA: refuse rather than pretend.
-            return .failure(DatabaseError(
-                kind: .statement, code: 0,
-                message: "ssl_mode=\(mode.optionValue) needs ssl_ca or ssl_capath to verify the server's certificate"))
+            return .failure(
+                DatabaseError(
+                    kind: .statement, code: 0,
+                    message: "ssl_mode=\(mode.optionValue) needs ssl_ca or ssl_capath to verify the server's certificate"))
         }
         if !identity.authPlugins.isEmpty, mode != .verifyCA, mode != .verifyIdentity {
-            return .failure(DatabaseError(
-                kind: .statement, code: 0,
-                message: "ssl_auth_plugins applies only to a verified TLS link: set ssl_mode=verify_ca or verify_identity (with ssl_ca)"))
+            return .failure(
+                DatabaseError(
+                    kind: .statement, code: 0,
+                    message: "ssl_auth_plugins applies only to a verified TLS link: set ssl_mode=verify_ca or verify_identity (with ssl_ca)"
+                ))
         }
         if let refusal = SecureExecution.refusal() {
             return .failure(DatabaseError(kind: .statement, code: 0, message: refusal))
@@ -178,7 +182,8 @@ package final class MariaDBConnection: DatabaseConnection {
             // CR_PLUGIN_NOT_ALLOWED. Connector/C's text names the greeting's plugin even when a
             // later AuthSwitchRequest asked for the refused one, so it is replaced.
             if code == 5010 {
-                message = "the server asked for an authentication plugin outside \(allowedPlugins.joined(separator: ", ")); the password was not sent (others need ssl_mode=verify_identity or verify_ca and ssl_auth_plugins)"
+                message =
+                    "the server asked for an authentication plugin outside \(allowedPlugins.joined(separator: ", ")); the password was not sent (others need ssl_mode=verify_identity or verify_ca and ssl_auth_plugins)"
             }
             let error = DatabaseError(kind: code == 5010 ? .statement : .unavailable, code: code, message: message)
             mysql_close(handle)
@@ -188,9 +193,10 @@ package final class MariaDBConnection: DatabaseConnection {
             // Connector/C 3.3 falls back to plain text when the server offers no TLS unless the
             // host name is checked: refuse the connection before any statement is sent.
             mysql_close(handle)
-            return .failure(DatabaseError(
-                kind: .unavailable, code: 2026,
-                message: "TLS/SSL error: the server does not support TLS, which ssl_mode=\(mode.optionValue) requires"))
+            return .failure(
+                DatabaseError(
+                    kind: .unavailable, code: 2026,
+                    message: "TLS/SSL error: the server does not support TLS, which ssl_mode=\(mode.optionValue) requires"))
         }
         let connection = MariaDBConnection(handle: handle, identity: identity, serverIndex: serverIndex)
         return .success(connection)
@@ -224,9 +230,11 @@ package final class MariaDBConnection: DatabaseConnection {
         }
         guard mysql_stmt_param_count(statement) == UInt(parameterCount) else {
             mysql_stmt_close(statement)
-            return .failure(DatabaseError(
-                kind: .statement, code: 0,
-                message: "the statement must contain exactly \(parameterCount) parameter(s); is there a `?` in where or a column option?"))
+            return .failure(
+                DatabaseError(
+                    kind: .statement, code: 0,
+                    message:
+                        "the statement must contain exactly \(parameterCount) parameter(s); is there a `?` in where or a column option?"))
         }
         if statements.count >= Self.maximumCachedStatements, let (oldSQL, oldStatement) = statements.first {
             statements[oldSQL] = nil
@@ -348,7 +356,9 @@ package final class MariaDBConnection: DatabaseConnection {
             let state = String(cString: mysql_stmt_sqlstate(statement))
             return DatabaseError(
                 kind: kind, code: code,
-                message: "server error \(code) (SQLSTATE \(LogText.escaped(state, limit: 5))); its text is not logged: it may quote a bound value")
+                message:
+                    "server error \(code) (SQLSTATE \(LogText.escaped(state, limit: 5))); its text is not logged: it may quote a bound value"
+            )
         }
         return DatabaseError(kind: kind, code: code, message: String(cString: mysql_stmt_error(statement)))
     }

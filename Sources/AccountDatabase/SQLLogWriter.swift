@@ -1,7 +1,8 @@
+import PAMMySQLCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import PAMMySQLCore
 
 /// The messages pam_mysql writes into the log table, verbatim: tools grep for them, the
 /// `FALURE` typo included.

@@ -1,7 +1,8 @@
+internal import CMariaDB
+
 #if canImport(Glibc)
 import Glibc
 #endif
-internal import CMariaDB
 
 /// Whether this process runs with more privilege than its caller (`su`, `sudo`, `passwd`,
 /// `chsh`: set-uid or set-gid, or given capabilities), whose environment then belongs to the
@@ -37,7 +38,8 @@ package enum SecureExecution {
     package static func refusal() -> String? {
         guard isActive else { return nil }
         for name in codeLoadingVariables where getenv(name) != nil {
-            return "\(name) is set in the environment of a set-uid or otherwise privileged process: refusing to load the MariaDB client library, which would load code it names"
+            return
+                "\(name) is set in the environment of a set-uid or otherwise privileged process: refusing to load the MariaDB client library, which would load code it names"
         }
         return nil
     }

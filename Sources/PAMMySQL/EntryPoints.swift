@@ -4,7 +4,7 @@ import PAMMySQLCore
 /// Called by every `pam_sm_*` export of the C shim (Sources/CShim/entry_points.c). Local to
 /// the module: the linker map exports only the `pam_sm_*` functions.
 @_cdecl("pam_mysql_dispatch")
-public func pam_mysql_dispatch(
+public func pamMySQLDispatch(
     _ call: Int32, _ handle: OpaquePointer?, _ flags: Int32, _ argc: Int32,
     _ argv: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {

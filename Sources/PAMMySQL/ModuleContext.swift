@@ -25,9 +25,10 @@ final class ModuleContext {
     private init(pam: PAMHandle) {
         // The handle outlives the context (libpam frees the context in pam_end), so the sink may
         // keep the raw pointer.
-        session = DatabaseSession(log: DatabaseLog { [raw = pam.raw] priority, message in
-            PAMHandle(raw: raw).log(priority, message)
-        })
+        session = DatabaseSession(
+            log: DatabaseLog { [raw = pam.raw] priority, message in
+                PAMHandle(raw: raw).log(priority, message)
+            })
     }
 
     /// The handle's context, created on first use.

@@ -1,8 +1,9 @@
+internal import CPAM
+import PAMMySQLCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-internal import CPAM
-import PAMMySQLCore
 
 /// The one owner of libpam calls: items, the user, the conversation, module data, syslog.
 struct PAMHandle {

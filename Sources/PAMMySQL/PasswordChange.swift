@@ -1,8 +1,9 @@
+import AccountDatabase
+import PAMMySQLCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import AccountDatabase
-import PAMMySQLCore
 
 extension ModuleCall {
     private func has(_ flag: PAMFlags) -> Bool { flags.contains(flag) }

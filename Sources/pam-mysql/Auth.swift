@@ -1,8 +1,9 @@
+import CPAMAppl
+import PAMMySQLCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import CPAMAppl
-import PAMMySQLCore
 
 /// `pam-mysql auth`: one login through libpam, like pamtester.
 enum PAMLogin {
@@ -43,8 +44,9 @@ enum PAMLogin {
             conv: { count, messages, responses, appdata in
                 guard let messages, let responses, let appdata, count > 0 else { return PAM_CONV_ERR }
                 let conversation = Unmanaged<Conversation>.fromOpaque(appdata).takeUnretainedValue()
-                guard let replies = calloc(Int(count), MemoryLayout<pam_response>.size)?
-                    .bindMemory(to: pam_response.self, capacity: Int(count))
+                guard
+                    let replies = calloc(Int(count), MemoryLayout<pam_response>.size)?
+                        .bindMemory(to: pam_response.self, capacity: Int(count))
                 else { return PAM_BUF_ERR }
                 for index in 0..<Int(count) {
                     guard let message = messages[index]?.pointee else { continue }

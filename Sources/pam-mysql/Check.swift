@@ -1,8 +1,9 @@
+import AccountDatabase
+import PAMMySQLCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import AccountDatabase
-import PAMMySQLCore
 
 /// Prints one line per step: `OK`, `WARN` or `FAIL`, the step, what was found and, for a
 /// failure, the fix. Nothing secret ever reaches it: messages come from option names,
@@ -37,7 +38,7 @@ final class Report {
 
 /// Arguments that pam_mysql accepts but that change nothing.
 private let ignoredArguments: [String: String] = [
-    "update_table": "pam_mysql never used it for the password UPDATE (table= is used)",
+    "update_table": "pam_mysql never used it for the password UPDATE (table= is used)"
 ]
 
 /// `pam-mysql check`: walks a service's module lines link by link, with the module's own
@@ -60,7 +61,9 @@ struct Checker {
             let place = line.type.isEmpty ? origin : "\(origin) line \(line.number) (\(line.type) \(line.control))"
             report.info("== \(place): \(line.modulePath)")
             if let refused {
-                report.fail("options", "\(refused.message) (an earlier line was refused, so the module refuses this one too)", fix: Self.fix(for: refused))
+                report.fail(
+                    "options", "\(refused.message) (an earlier line was refused, so the module refuses this one too)",
+                    fix: Self.fix(for: refused))
                 continue
             }
             do {
@@ -107,12 +110,16 @@ struct Checker {
             switch notice {
             case .trace: continue
             case .unknownArgument(let name):
-                let fix = closest(to: name, among: names).map { "did you mean \"\($0)\"?" } ?? "remove it (see pam_mysql(8) for the options)"
+                let fix =
+                    closest(to: name, among: names).map { "did you mean \"\($0)\"?" } ?? "remove it (see pam_mysql(8) for the options)"
                 report.warn("options", "unknown option \"\(name)\" is ignored", fix: fix)
             case .unknownAfterEmptyValue:
-                report.warn("options", notice.message, fix: "join the option and its value (bracket the whole option if the value has blanks)")
+                report.warn(
+                    "options", notice.message, fix: "join the option and its value (bracket the whole option if the value has blanks)")
             case .unknownConfigKey(let name, _):
-                report.warn("options", notice.message, fix: closest(to: Substring(name).trimmingCharacters(in: "\""), among: configKeys).map { "did you mean \"\($0)\"?" })
+                report.warn(
+                    "options", notice.message,
+                    fix: closest(to: Substring(name).trimmingCharacters(in: "\""), among: configKeys).map { "did you mean \"\($0)\"?" })
             case .worldReadableConfigFile:
                 report.warn("options", notice.message, fix: "chmod o-r the config file (it holds the database password)")
             }
@@ -171,8 +178,9 @@ struct Checker {
             let server = session.connectedServer.map { $0.description } ?? identity.serversDescription
             if log.lines.contains(where: { $0.0 == .warning }) {
                 let failed = log.lines.filter { $0.0 == .err }.map { $0.1 }.joined(separator: "; ")
-                report.warn("database reachable", "\(server), after earlier servers failed: \(failed)",
-                            fix: "bring the earlier servers back, or reorder host=")
+                report.warn(
+                    "database reachable", "\(server), after earlier servers failed: \(failed)",
+                    fix: "bring the earlier servers back, or reorder host=")
             } else {
                 report.ok("database reachable", server)
             }
@@ -185,16 +193,20 @@ struct Checker {
                 fix: "check user=/passwd= and db= against the server's GRANTs (GRANT SELECT ON db.table TO 'user'@'host')")
         case .failure(let error) where error.code == 5010:
             report.ok("database reachable", identity.serversDescription)
-            report.fail("SQL login accepted", error.message,
-                        fix: "give the SQL login mysql_native_password, or use ssl_mode=verify_identity with ssl_ca and ssl_auth_plugins")
+            report.fail(
+                "SQL login accepted", error.message,
+                fix: "give the SQL login mysql_native_password, or use ssl_mode=verify_identity with ssl_ca and ssl_auth_plugins")
         case .failure(let error) where error.kind == .statement:
             report.fail("database reachable", error.message, fix: "correct the connection options (ssl_*, host=)")
         case .failure(let error):
             let tried = log.lines.filter { $0.0 == .err }.map { $0.1 }
-            let detail = tried.count > 1 ? tried.joined(separator: "; ") : "\(identity.serversDescription): \(error.message) (error \(error.code))"
+            let detail =
+                tried.count > 1 ? tried.joined(separator: "; ") : "\(identity.serversDescription): \(error.message) (error \(error.code))"
             report.fail(
                 "database reachable", detail,
-                fix: "check host= (host:port or a socket path), that the server runs and that a firewall lets the connection through (saslauthd and the module run outside Postfix's chroot)")
+                fix:
+                    "check host= (host:port or a socket path), that the server runs and that a firewall lets the connection through (saslauthd and the module run outside Postfix's chroot)"
+            )
         }
         return false
     }
@@ -209,7 +221,8 @@ struct Checker {
         let options = session.options
         guard let user else {
             // No user: only the statement itself (the table and columns).
-            let probe = session.options.query.map { ($0.sql, $0.parameters(for: Array("pam-mysql-check-nonexistent-user".utf8))) }
+            let probe =
+                session.options.query.map { ($0.sql, $0.parameters(for: Array("pam-mysql-check-nonexistent-user".utf8))) }
                 ?? (session.statements.password, [SecretBytes(Array("pam-mysql-check-nonexistent-user".utf8))])
             switch session.lookupRow(probe.0, parameters: probe.1) {
             case .failure(.database(let error)): reportStatementFailure(error, sql: probe.0)
@@ -231,7 +244,8 @@ struct Checker {
         case .temporaryFailure(let error):
             report.fail("password", "the database failed: \(error.message)", fix: "check the server")
         default:
-            report.fail("password", "does not verify against the stored value", fix: "check the password, or store a new value (pam-mysql hash)")
+            report.fail(
+                "password", "does not verify against the stored value", fix: "check the password, or store a new value (pam-mysql hash)")
         }
     }
 
@@ -240,7 +254,9 @@ struct Checker {
         let options = session.options
         switch probe {
         case .temporaryFailure(let error):
-            report.fail("table and columns", "\(error.message) (error \(error.code))", fix: "check that the server keeps answering (read_timeout=, login_timeout=)")
+            report.fail(
+                "table and columns", "\(error.message) (error \(error.code))",
+                fix: "check that the server keeps answering (read_timeout=, login_timeout=)")
             return false
         case .configurationError(.database(let error)):
             reportStatementFailure(error, sql: options.query?.sql ?? session.statements.password)
@@ -253,18 +269,24 @@ struct Checker {
             report.fail("row for user", "no row for \"\(user)\"", fix: "add the user, or check usercolumn= and where=")
             return false
         case .configurationError(.multipleRows(let count)):
-            report.fail("row for user", "\(count) rows for \"\(user)\" (pam_mysql refuses the login)", fix: "make usercolumn unique (a UNIQUE index) or narrow with where=")
+            report.fail(
+                "row for user", "\(count) rows for \"\(user)\" (pam_mysql refuses the login)",
+                fix: "make usercolumn unique (a UNIQUE index) or narrow with where=")
             return false
         default:
             report.ok("row for user", "exactly one row for \"\(user)\"")
         }
         switch probe {
         case .accepted(.emptyPasswordAllowed):
-            report.warn("stored value", "NULL or empty: accepted without a password because of nullok", fix: "set a password, or remove nullok")
+            report.warn(
+                "stored value", "NULL or empty: accepted without a password because of nullok", fix: "set a password, or remove nullok")
         case .accepted(.passwordVerified):
-            report.warn("stored value", "recognised as \(options.crypt.label), and the empty password matches it", fix: "set a real password")
+            report.warn(
+                "stored value", "recognised as \(options.crypt.label), and the empty password matches it", fix: "set a real password")
         case .refused(.emptyStoredPassword):
-            report.fail("stored value", "NULL or empty: every login is refused (unless nullok)", fix: "set a password (pam-mysql hash makes a stored value)")
+            report.fail(
+                "stored value", "NULL or empty: every login is refused (unless nullok)",
+                fix: "set a password (pam-mysql hash makes a stored value)")
             return false
         case .refused(.malformedStoredValue(let reason)), .configurationError(.malformedStoredValue(let reason)):
             report.fail(
@@ -278,7 +300,9 @@ struct Checker {
     }
 
     private func reportStatementOK(_ options: ModuleOptions) {
-        report.ok("table and columns", options.query == nil ? "\(options.table ?? "") has \(options.userColumn ?? ""), \(options.passwdColumn ?? "")" : "query runs")
+        report.ok(
+            "table and columns",
+            options.query == nil ? "\(options.table ?? "") has \(options.userColumn ?? ""), \(options.passwdColumn ?? "")" : "query runs")
     }
 
     private func reportStatementFailure(_ error: DatabaseError, sql: String) {
@@ -303,13 +327,18 @@ struct Checker {
         case .status(.allowed, let bits, _):
             report.ok("account status", "status \(bits): allowed")
         case .status(.expired, let bits, _):
-            report.fail("account status", "status \(bits): the account has expired (the module answers PAM_ACCT_EXPIRED)", fix: "clear bit 0 of statcolumn for this user")
+            report.fail(
+                "account status", "status \(bits): the account has expired (the module answers PAM_ACCT_EXPIRED)",
+                fix: "clear bit 0 of statcolumn for this user")
         case .status(_, let bits, _):
-            report.fail("account status", "status \(bits): the password must be changed (the module refuses the login)", fix: "clear bit 1 of statcolumn, or let the user change the password")
+            report.fail(
+                "account status", "status \(bits): the password must be changed (the module refuses the login)",
+                fix: "clear bit 1 of statcolumn, or let the user change the password")
         case .failed(.refused(.unknownUser)):
             report.fail("account status", "no row for \"\(user)\"", fix: "add the user, or check usercolumn= and where=")
         case .failed(.configurationError(.multipleRows(let count))):
-            report.fail("account status", "\(count) rows for \"\(user)\"", fix: "make usercolumn unique (a UNIQUE index) or narrow with where=")
+            report.fail(
+                "account status", "\(count) rows for \"\(user)\"", fix: "make usercolumn unique (a UNIQUE index) or narrow with where=")
         case .failed(.configurationError(.database(let error))):
             reportStatementFailure(error, sql: session.statements.status)
         case .failed(let other):

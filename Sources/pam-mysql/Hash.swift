@@ -1,8 +1,9 @@
+import ArgumentParser
+import PAMMySQLCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import ArgumentParser
-import PAMMySQLCore
 
 struct Hash: ParsableCommand {
     static let configuration = CommandConfiguration(

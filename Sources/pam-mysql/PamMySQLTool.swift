@@ -1,8 +1,9 @@
+import ArgumentParser
+import PAMMySQLCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import ArgumentParser
-import PAMMySQLCore
 
 @main
 struct PamMySQLTool: ParsableCommand {
@@ -89,7 +90,9 @@ struct Check: ParsableCommand {
             origin = path
         }
         if lines.isEmpty {
-            print("FAIL  PAM configuration: no pam_mysql.so line in \(origin) -- fix: add e.g. 'auth required pam_mysql.so config_file=/etc/pam-mysql.conf'")
+            print(
+                "FAIL  PAM configuration: no pam_mysql.so line in \(origin) -- fix: add e.g. 'auth required pam_mysql.so config_file=/etc/pam-mysql.conf'"
+            )
             throw ExitCode(1)
         }
         let report = Report()

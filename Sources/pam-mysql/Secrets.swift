@@ -1,7 +1,8 @@
+import PAMMySQLCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import PAMMySQLCore
 
 /// Reading passwords: from the terminal without echo, or one line from standard input.
 enum Secrets {

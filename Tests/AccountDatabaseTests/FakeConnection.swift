@@ -58,7 +58,9 @@ final class FakeServers {
 }
 
 /// Options for a table `users(username, password, status)` on `hosts`.
-func tableOptions(hosts: String = "127.0.0.1:3306", crypt: CryptMode = .plain, _ extra: (inout ModuleOptions) -> Void = { _ in }) -> ModuleOptions {
+func tableOptions(
+    hosts: String = "127.0.0.1:3306", crypt: CryptMode = .plain, _ extra: (inout ModuleOptions) -> Void = { _ in }
+) -> ModuleOptions {
     var options = ModuleOptions()
     options.host = hosts
     options.user = "pam"

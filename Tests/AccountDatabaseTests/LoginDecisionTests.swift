@@ -16,8 +16,9 @@ final class LoginDecisionTests: XCTestCase {
         let session = DatabaseSession(
             options: tableOptions(crypt: crypt, extra), log: logged.log, pool: ConnectionPool(), failover: FailoverTable(),
             open: servers.opener)
-        return session.decideLogin(LoginRequest(
-            user: Array("alice".utf8), password: password.map { SecretBytes(Array($0.utf8)) }, disallowsEmptyPassword: disallowEmpty))
+        return session.decideLogin(
+            LoginRequest(
+                user: Array("alice".utf8), password: password.map { SecretBytes(Array($0.utf8)) }, disallowsEmptyPassword: disallowEmpty))
     }
 
     func testRowRules() {
@@ -41,7 +42,9 @@ final class LoginDecisionTests: XCTestCase {
             let decision = decide("anything", stored: vector.stored, disallowEmpty: vector.disallow) { $0.nullOK = vector.nullok }
             XCTAssertEqual(decision, vector.expected, "\(vector)")
         }
-        XCTAssertTrue(logged.messages.contains("user \"alice\" has an empty stored password: refused (the application passed PAM_DISALLOW_NULL_AUTHTOK)"))
+        XCTAssertTrue(
+            logged.messages.contains(
+                "user \"alice\" has an empty stored password: refused (the application passed PAM_DISALLOW_NULL_AUTHTOK)"))
     }
 
     func testDovecotEmptyPlainFollowsTheSameRule() {
@@ -60,7 +63,9 @@ final class LoginDecisionTests: XCTestCase {
     }
 
     func testMalformedValueIsARefusalInPamMySQLModesAndAConfigurationErrorInDovecotMode() {
-        XCTAssertEqual(decide("pw", stored: "not-hex", crypt: .md5), .refused(.malformedStoredValue(reason: "stored value is 7 characters, md5 hex has 32")))
+        XCTAssertEqual(
+            decide("pw", stored: "not-hex", crypt: .md5),
+            .refused(.malformedStoredValue(reason: "stored value is 7 characters, md5 hex has 32")))
         guard case .configurationError(.malformedStoredValue) = decide("pw", stored: "{NO-SUCH}x", crypt: .dovecot) else {
             return XCTFail("crypt=dovecot: a malformed value needs an administrator")
         }
@@ -70,11 +75,15 @@ final class LoginDecisionTests: XCTestCase {
         let unreachable = DatabaseError(kind: .unavailable, code: 2013, message: "Lost connection")
         let badTable = DatabaseError(kind: .statement, code: 1146, message: "Table 'mail.users' doesn't exist")
         servers.answer = { _ in .failure(unreachable) }
-        let session = DatabaseSession(options: tableOptions(), log: logged.log, pool: ConnectionPool(), failover: FailoverTable(), open: servers.opener)
-        XCTAssertEqual(session.decideLogin(LoginRequest(user: Array("alice".utf8), password: SecretBytes([1]))), .temporaryFailure(unreachable))
+        let session = DatabaseSession(
+            options: tableOptions(), log: logged.log, pool: ConnectionPool(), failover: FailoverTable(), open: servers.opener)
+        XCTAssertEqual(
+            session.decideLogin(LoginRequest(user: Array("alice".utf8), password: SecretBytes([1]))), .temporaryFailure(unreachable))
         XCTAssertEqual(logged.messages.last, "MySQL error (Lost connection)")
         servers.answer = { _ in .failure(badTable) }
         // The status column cannot be read with the password: the password statement decides.
-        XCTAssertEqual(session.decideLogin(LoginRequest(user: Array("alice".utf8), password: SecretBytes([1]))), .configurationError(.database(badTable)))
+        XCTAssertEqual(
+            session.decideLogin(LoginRequest(user: Array("alice".utf8), password: SecretBytes([1]))),
+            .configurationError(.database(badTable)))
     }
 }

@@ -122,7 +122,8 @@ final class SessionAndPoolTests: XCTestCase {
         var calls = 0
         servers.answer = { _ in
             calls += 1
-            return calls == 1 ? .failure(DatabaseError(kind: .unavailable, code: 2006, message: "MySQL server has gone away"))
+            return calls == 1
+                ? .failure(DatabaseError(kind: .unavailable, code: 2006, message: "MySQL server has gone away"))
                 : .success(StatementResult(rowCount: 0, firstRow: []))
         }
         XCTAssertNoThrow(try run(session()).get())
@@ -148,7 +149,9 @@ final class SessionAndPoolTests: XCTestCase {
     func testTheAccountCheckReusesTheAuthenticationRowOnlyForTheSameDatabase() {
         servers.answer = { _ in FakeServers.rows(1, ["1", "pw"]) }
         let auth = session()
-        XCTAssertEqual(auth.decideLogin(LoginRequest(user: Array("alice".utf8), password: SecretBytes(Array("pw".utf8)))), .accepted(.passwordVerified))
+        XCTAssertEqual(
+            auth.decideLogin(LoginRequest(user: Array("alice".utf8), password: SecretBytes(Array("pw".utf8)))), .accepted(.passwordVerified)
+        )
         let statements = servers.opened[0].statements.count
         XCTAssertEqual(auth.decideAccount(user: Array("alice".utf8)), .status(.expired, bits: 1, readByAuthentication: true))
         XCTAssertEqual(servers.opened[0].statements.count, statements, "the cached row was not used")

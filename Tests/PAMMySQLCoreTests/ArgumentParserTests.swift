@@ -99,7 +99,9 @@ final class ArgumentParserTests: XCTestCase {
             logged = []
             var options = ModuleOptions()
             XCTAssertThrowsError(
-                try ModuleArgumentParser.apply(vector.arguments.map { SecretBytes(Array($0.utf8)) }, to: &options) { self.logged.append(($0, $1)) },
+                try ModuleArgumentParser.apply(vector.arguments.map { SecretBytes(Array($0.utf8)) }, to: &options) {
+                    self.logged.append(($0, $1))
+                },
                 "\(vector.arguments)"
             ) { error in
                 XCTAssertEqual(error as? OptionError, .missingValue(option: vector.option))
@@ -117,16 +119,20 @@ final class ArgumentParserTests: XCTestCase {
     func testWordAfterAnEmptyValueIsNeverNamed() throws {
         _ = try parse(["verbose", "passwd=", "db-Secret-9f3k", "user=postfix"])
         XCTAssertFalse(logged.contains { $0.1.contains("Secret") }, "\(logged)")
-        XCTAssertEqual(logged.filter { $0.0 == .err }.map(\.1), [
-            "unknown option after passwd= not shown: it may be the value, cut off by a blank (write passwd=VALUE)"
-        ])
+        XCTAssertEqual(
+            logged.filter { $0.0 == .err }.map(\.1),
+            [
+                "unknown option after passwd= not shown: it may be the value, cut off by a blank (write passwd=VALUE)"
+            ])
         // Every line, exactly: an extra one (say, one naming the word) fails.
         XCTAssertEqual(logged.map(\.0), [.info, .info, .err, .info])
-        XCTAssertEqual(logged.map(\.1), [
-            "option verbose is set to \"\"", "option passwd is set (value not logged)",
-            "unknown option after passwd= not shown: it may be the value, cut off by a blank (write passwd=VALUE)",
-            "option user is set to \"postfix\"",
-        ])
+        XCTAssertEqual(
+            logged.map(\.1),
+            [
+                "option verbose is set to \"\"", "option passwd is set (value not logged)",
+                "unknown option after passwd= not shown: it may be the value, cut off by a blank (write passwd=VALUE)",
+                "option user is set to \"postfix\"",
+            ])
         logged = []
         _ = try parse(["passwd=", "user=postfix", "port=3306"])  // an empty password, then known names: as before
         XCTAssertEqual(logged.map(\.1), ["unknown option: port"])
@@ -141,7 +147,9 @@ final class ArgumentParserTests: XCTestCase {
         let first = try parse(["user=postfix", "db=mail", "crypt=1", "where=active=1"])
         var options = first
         XCTAssertThrowsError(
-            try ModuleArgumentParser.apply(["crypt=3", "where=1=1", "connect_timeout=never"].map { SecretBytes(Array($0.utf8)) }, to: &options) { _, _ in })
+            try ModuleArgumentParser.apply(
+                ["crypt=3", "where=1=1", "connect_timeout=never"].map { SecretBytes(Array($0.utf8)) }, to: &options
+            ) { _, _ in })
         XCTAssertEqual(options.crypt, .crypt)
         XCTAssertEqual(options.whereClause, "active=1")
     }
@@ -172,9 +180,11 @@ final class ArgumentParserTests: XCTestCase {
         XCTAssertTrue(logged.contains { $0.1 == "option passwd is set (value not logged)" })
         XCTAssertTrue(logged.contains { $0.1 == "option user is set to \"postfix\"" })
         XCTAssertEqual(logged.map(\.0), [.info, .info, .info])
-        XCTAssertEqual(logged.map(\.1), [
-            "option verbose is set to \"\"", "option passwd is set (value not logged)", "option user is set to \"postfix\"",
-        ])
+        XCTAssertEqual(
+            logged.map(\.1),
+            [
+                "option verbose is set to \"\"", "option passwd is set (value not logged)", "option user is set to \"postfix\"",
+            ])
     }
 
     func testTimeoutsAreBoundedWholeSeconds() throws {
@@ -200,7 +210,8 @@ final class UnknownOptionLogTests: XCTestCase {
         var options = ModuleOptions()
         var logged: [String] = []
         try ModuleArgumentParser.apply([SecretBytes(Array("passwd:db-Secret-9f3k".utf8))], to: &options) { logged.append($1) }
-        try ModuleConfiguration.apply(ConfigFile(parsing: SecretBytes(Array("passwd:db-Secret-9f3k = x\n".utf8))), to: &options, path: "/f") {
+        try ModuleConfiguration.apply(ConfigFile(parsing: SecretBytes(Array("passwd:db-Secret-9f3k = x\n".utf8))), to: &options, path: "/f")
+        {
             logged.append($1)
         }
         XCTAssertEqual(logged.count, 2)

@@ -47,7 +47,9 @@ final class ConfigFileReaderTests: XCTestCase {
 
     func testAGoodFileIsRead() throws {
         let path = file("good.conf", mode: 0o640)
-        guard case .success(let contents) = ConfigFileReader.read(path: path) else { return XCTFail("\(ConfigFileReader.read(path: path))") }
+        guard case .success(let contents) = ConfigFileReader.read(path: path) else {
+            return XCTFail("\(ConfigFileReader.read(path: path))")
+        }
         XCTAssertEqual(contents.text.withUnsafeBytes { Array($0) }, Array("users.table = users\n".utf8))
         XCTAssertFalse(contents.isWorldReadable)
     }
@@ -69,10 +71,14 @@ final class ConfigFileReaderTests: XCTestCase {
             (base, .notARegularFile, "is not a regular file"),
             (fifo, .notARegularFile, "is not a regular file"),
             (big, .tooLarge(size: 65537), "is 65537 bytes, more than 65536"),
-            (file("group-writable.conf", mode: 0o660), .writableByOthers(mode: 0o100660),
-             "can be written by its group or by others (mode 0660): chmod go-w it"),
-            (file("world-writable.conf", mode: 0o602), .writableByOthers(mode: 0o100602),
-             "can be written by its group or by others (mode 0602): chmod go-w it"),
+            (
+                file("group-writable.conf", mode: 0o660), .writableByOthers(mode: 0o100660),
+                "can be written by its group or by others (mode 0660): chmod go-w it"
+            ),
+            (
+                file("world-writable.conf", mode: 0o602), .writableByOthers(mode: 0o100602),
+                "can be written by its group or by others (mode 0602): chmod go-w it"
+            ),
         ]
         for vector in vectors {
             XCTAssertEqual(failure(vector.path), vector.failure, vector.path)

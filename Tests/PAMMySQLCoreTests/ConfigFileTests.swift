@@ -63,7 +63,8 @@ final class ConfigFileTests: XCTestCase {
         }
     }
 
-    func apply(_ text: String, to options: ModuleOptions = ModuleOptions()) throws(OptionError) -> (ModuleOptions, [(LogPriority, String)]) {
+    func apply(_ text: String, to options: ModuleOptions = ModuleOptions()) throws(OptionError) -> (ModuleOptions, [(LogPriority, String)])
+    {
         var options = options
         var logged: [(LogPriority, String)] = []
         try ModuleConfiguration.apply(parse(text), to: &options, path: "/etc/pam-mysql.conf") { logged.append(($0, $1)) }
@@ -125,8 +126,9 @@ final class ConfigFileTests: XCTestCase {
         XCTAssertEqual(o.whereClause, "active=1")
         XCTAssertTrue(o.disconnectEveryOperation)
         XCTAssertTrue(o.sqlLog)
-        XCTAssertEqual([o.logTable, o.logMessageColumn, o.logUserColumn, o.logPIDColumn, o.logHostColumn, o.logRHostColumn, o.logTimeColumn],
-                       ["log", "msg", "user", "pid", "host", "rhost", "logtime"])
+        XCTAssertEqual(
+            [o.logTable, o.logMessageColumn, o.logUserColumn, o.logPIDColumn, o.logHostColumn, o.logRHostColumn, o.logTimeColumn],
+            ["log", "msg", "user", "pid", "host", "rhost", "logtime"])
         XCTAssertTrue(o.nullOK)
     }
 
@@ -138,11 +140,13 @@ final class ConfigFileTests: XCTestCase {
         XCTAssertFalse(options.verbose)
         XCTAssertEqual(logged.map(\.0), [.err, .err, .err])
         XCTAssertEqual(logged.first?.1, "unknown option use_first_pass on line 1 of /etc/pam-mysql.conf")
-        XCTAssertEqual(logged.map(\.1), [
-            "unknown option use_first_pass on line 1 of /etc/pam-mysql.conf",
-            "unknown option debug on line 2 of /etc/pam-mysql.conf",
-            "unknown option (name withheld: not an option name) on line 3 of /etc/pam-mysql.conf",
-        ])
+        XCTAssertEqual(
+            logged.map(\.1),
+            [
+                "unknown option use_first_pass on line 1 of /etc/pam-mysql.conf",
+                "unknown option debug on line 2 of /etc/pam-mysql.conf",
+                "unknown option (name withheld: not an option name) on line 3 of /etc/pam-mysql.conf",
+            ])
     }
 
     func testInvalidCryptInTheFileFailsClosed() {
@@ -156,11 +160,13 @@ final class ConfigFileTests: XCTestCase {
 
     func testVerboseAffectsOnlyLaterLinesAndHidesThePassword() throws {
         let (_, logged) = try apply("users.table = a\nverbose = 1\nusers.db_passwd = s3cret\nusers.db_user = postfix\n")
-        XCTAssertEqual(logged.map(\.1), [
-            "option verbose is set to \"1\"",
-            "option users.db_passwd is set (value not logged)",
-            "option users.db_user is set to \"postfix\"",
-        ])
+        XCTAssertEqual(
+            logged.map(\.1),
+            [
+                "option verbose is set to \"1\"",
+                "option users.db_passwd is set (value not logged)",
+                "option users.db_user is set to \"postfix\"",
+            ])
     }
 
     /// Was: the entries before the error applied and the rest was dropped (pam_mysql's
@@ -169,14 +175,22 @@ final class ConfigFileTests: XCTestCase {
     /// thrown error, which names line and column, never the line's text.
     func testSyntaxErrorAnywhereAppliesNoEntry() {
         let vectors: [(text: String, line: Int, message: String)] = [
-            ("users.table = a\n  # indented\nusers.password_crypt = 1\n", 2,
-             "syntax error on line 2 of /etc/pam-mysql.conf: unexpected character at column 5 after key, expected \"=\"; none of the file is used"),
-            ("users.password_crypt = 1\nusers.where_clause = active = 1\n  # note\n", 3,
-             "syntax error on line 3 of /etc/pam-mysql.conf: unexpected character at column 5 after key, expected \"=\"; none of the file is used"),
-            ("users.db_passwd s3cret\n", 1,
-             "syntax error on line 1 of /etc/pam-mysql.conf: unexpected character at column 17 after key, expected \"=\"; none of the file is used"),
-            ("users.table = users ; users.db_passwd = s3cret\n", 1,
-             "syntax error on line 1 of /etc/pam-mysql.conf: unexpected character at column 23 after \";\"; none of the file is used"),
+            (
+                "users.table = a\n  # indented\nusers.password_crypt = 1\n", 2,
+                "syntax error on line 2 of /etc/pam-mysql.conf: unexpected character at column 5 after key, expected \"=\"; none of the file is used"
+            ),
+            (
+                "users.password_crypt = 1\nusers.where_clause = active = 1\n  # note\n", 3,
+                "syntax error on line 3 of /etc/pam-mysql.conf: unexpected character at column 5 after key, expected \"=\"; none of the file is used"
+            ),
+            (
+                "users.db_passwd s3cret\n", 1,
+                "syntax error on line 1 of /etc/pam-mysql.conf: unexpected character at column 17 after key, expected \"=\"; none of the file is used"
+            ),
+            (
+                "users.table = users ; users.db_passwd = s3cret\n", 1,
+                "syntax error on line 1 of /etc/pam-mysql.conf: unexpected character at column 23 after \";\"; none of the file is used"
+            ),
         ]
         for vector in vectors {
             var options = ModuleOptions()

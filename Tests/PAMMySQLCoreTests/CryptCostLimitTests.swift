@@ -87,7 +87,8 @@ final class CryptCostLimitTests: XCTestCase {
             if setting.hasPrefix("$2") { forms.append((.dovecot, "{BLF-CRYPT}" + setting)) }
             if setting.hasPrefix("$y$") || setting.hasPrefix("$6$") || setting.hasPrefix("$2") { forms.append((.dovecot, setting)) }
             for (mode, stored) in forms {
-                let result = PasswordSchemes.verify(mode: mode, password: password, stored: SecretBytes(Array(stored.utf8)), context: context)
+                let result = PasswordSchemes.verify(
+                    mode: mode, password: password, stored: SecretBytes(Array(stored.utf8)), context: context)
                 XCTAssertEqual(result, .malformed(refusal), "\(mode) \(stored)")
             }
         }
@@ -96,7 +97,8 @@ final class CryptCostLimitTests: XCTestCase {
     func testArgon2MemoryTimesPassesIsCapped() {
         let context = VerificationContext(userName: Array("user".utf8))
         func verify(_ stored: String) -> VerificationResult {
-            PasswordSchemes.verify(mode: .dovecot, password: SecretBytes(Array("x".utf8)), stored: SecretBytes(Array(stored.utf8)), context: context)
+            PasswordSchemes.verify(
+                mode: .dovecot, password: SecretBytes(Array("x".utf8)), stored: SecretBytes(Array(stored.utf8)), context: context)
         }
         let refusal = VerificationResult.malformed("Argon2 m*t exceeds 786432 (KiB x passes)")
         XCTAssertEqual(verify("{ARGON2ID}$argon2id$v=19$m=262144,t=4,p=1$c2FsdHNhbHQ$aGFzaA"), refusal)

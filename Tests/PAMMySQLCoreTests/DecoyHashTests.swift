@@ -13,10 +13,14 @@ final class DecoyHashTests: XCTestCase {
         ("$y$jBT/.$USERSALTUSERSALT$HASHHASHHASH", "$y$jBT/.$decoysaltdecoysa$"),
         ("$gy$j9T$USERSALTUSERSALT$HASHHASHHASH", "$gy$j9T$decoysaltdecoysa$"),
         ("$7$CU..../....USERSALT$HASHHASHHASH", "$7$CU..../....decoysaltdecoysa$"),
-        ("$2b$12$USERSALTUSERSALTUSERSAHASHHASHHASHHASHHASHHASHHASHHAS",
-         "$2b$12$decoysaltdecoysaltdecodecoyhashdecoyhashdecoyhashdeco"),
-        ("$2y$05$USERSALTUSERSALTUSERSAHASHHASHHASHHASHHASHHASHHASHHAS",
-         "$2y$05$decoysaltdecoysaltdecodecoyhashdecoyhashdecoyhashdeco"),
+        (
+            "$2b$12$USERSALTUSERSALTUSERSAHASHHASHHASHHASHHASHHASHHASHHAS",
+            "$2b$12$decoysaltdecoysaltdecodecoyhashdecoyhashdecoyhashdeco"
+        ),
+        (
+            "$2y$05$USERSALTUSERSALTUSERSAHASHHASHHASHHASHHASHHASHHASHHAS",
+            "$2y$05$decoysaltdecoysaltdecodecoyhashdecoyhashdecoyhashdeco"
+        ),
         ("$6$USERSALT$HASHHASHHASH", "$6$decoysaltdecoysa$"),
         ("$6$rounds=20000$USERSALT$HASHHASHHASH", "$6$rounds=20000$decoysaltdecoysa$"),
         ("$5$rounds=1000$USERSALT$HASHHASHHASH", "$5$rounds=1000$decoysaltdecoysa$"),
@@ -50,17 +54,23 @@ final class DecoyHashTests: XCTestCase {
         XCTAssertEqual(derived("{BLF-CRYPT}" + bcrypt, .dovecot), bcryptDecoy)
         XCTAssertEqual(derived(bcrypt, .dovecot), bcryptDecoy)  // unprefixed: CRYPT
         XCTAssertEqual(derived("{SHA512-CRYPT}$6$rounds=9000$USERSALT$HASH", .dovecot), "{CRYPT}$6$rounds=9000$decoysaltdecoysa$")
-        let base64 = Base64.encode(SecretBytes(Array("$y$j9T$USERSALTUSERSALT$HASH".utf8))).withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        let base64 = Base64.encode(SecretBytes(Array("$y$j9T$USERSALTUSERSALT$HASH".utf8))).withUnsafeBytes {
+            String(decoding: $0, as: UTF8.self)
+        }
         XCTAssertEqual(derived("{CRYPT.b64}" + base64, .dovecot), "{CRYPT}$y$j9T$decoysaltdecoysa$")
-        XCTAssertEqual(derived("$S$DUSERSALTHASHHASHHASHHASHHASHHASHHASHHASHHASHHASHHASH", .drupal7),
-                       "$S$Ddecoysal" + String(repeating: "0", count: 43))
+        XCTAssertEqual(
+            derived("$S$DUSERSALTHASHHASHHASHHASHHASHHASHHASHHASHHASHHASHHASH", .drupal7),
+            "$S$Ddecoysal" + String(repeating: "0", count: 43))
         XCTAssertEqual(derived("U$P$BUSERSALTHASHHASHHASHHASHHASHH", .drupal7), "U$P$Bdecoysal" + String(repeating: "0", count: 22))
-        for (stored, mode) in [("{PLAIN}secret", CryptMode.dovecot), ("{SSHA}AAAA", .dovecot), ("5ebe2294ecd0e0f08eab7690d2a6ee69", .md5),
-                               ("secret", .plain), ("$6$USERSALT$HASH", .sha512)] {
+        for (stored, mode) in [
+            ("{PLAIN}secret", CryptMode.dovecot), ("{SSHA}AAAA", .dovecot), ("5ebe2294ecd0e0f08eab7690d2a6ee69", .md5),
+            ("secret", .plain), ("$6$USERSALT$HASH", .sha512),
+        ] {
             XCTAssertNil(derived(stored, mode), stored)
         }
         // A crypt decoy is not a Drupal value, nor the other way round.
-        XCTAssertNil(DecoyHash.derived(from: SecretBytes(Array(bcrypt.utf8)), mode: .crypt, defaultPassScheme: "CRYPT")?.storedValue(for: .drupal7))
+        XCTAssertNil(
+            DecoyHash.derived(from: SecretBytes(Array(bcrypt.utf8)), mode: .crypt, defaultPassScheme: "CRYPT")?.storedValue(for: .drupal7))
     }
 
     /// `decoy_hash=METHOD[,COST]`: the setting libxcrypt writes for that cost, from fixed bytes.
@@ -76,8 +86,10 @@ final class DecoyHashTests: XCTestCase {
             XCTAssertNotNil(CryptFunction.hash(password: SecretBytes(Array("x".utf8)), setting: stored), value)
             XCTAssertNil(decoy.storedValue(for: .md5), value)  // the option is for crypt=1 and crypt=dovecot
         }
-        for value in ["", "md5", "des", "argon2id", "yescrypt,8", "yescrypt,0", "bcrypt,17", "bcrypt,3", "sha512,999", "sha512,1000001",
-                      "bcrypt,", "bcrypt,1x", "bcrypt,-5", "bcrypt, 10", "sha512,99999999999999999999"] {
+        for value in [
+            "", "md5", "des", "argon2id", "yescrypt,8", "yescrypt,0", "bcrypt,17", "bcrypt,3", "sha512,999", "sha512,1000001",
+            "bcrypt,", "bcrypt,1x", "bcrypt,-5", "bcrypt, 10", "sha512,99999999999999999999",
+        ] {
             XCTAssertNil(DecoyHash.configured(value), value)
         }
     }
@@ -87,11 +99,13 @@ final class DecoyHashTests: XCTestCase {
         try OptionTable.argument(named: "decoy_hash")?.apply(SecretBytes(Array("bcrypt,12".utf8)), to: &options, origin: "argument")
         XCTAssertEqual(options.decoyHash, DecoyHash.configured("bcrypt,12"))
         XCTAssertThrowsError(
-            try OptionTable.argument(named: "decoy_hash")?.apply(SecretBytes(Array("bcrypt,31".utf8)), to: &options, origin: "argument decoy_hash")
+            try OptionTable.argument(named: "decoy_hash")?.apply(
+                SecretBytes(Array("bcrypt,31".utf8)), to: &options, origin: "argument decoy_hash")
         ) { error in
             XCTAssertEqual(
                 (error as? OptionError)?.message,
-                "invalid decoy_hash value (argument decoy_hash): use yescrypt[,1-7], bcrypt[,4-16], sha512[,1000-1000000] or sha256[,1000-1000000]")
+                "invalid decoy_hash value (argument decoy_hash): use yescrypt[,1-7], bcrypt[,4-16], sha512[,1000-1000000] or sha256[,1000-1000000]"
+            )
         }
     }
 }

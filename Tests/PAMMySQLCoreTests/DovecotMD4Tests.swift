@@ -27,7 +27,8 @@ final class DovecotMD4Tests: XCTestCase {
         // 55, 56, 63 and 64 bytes are where the padding needs one or two blocks. Checked against
         // `openssl dgst -md4 -provider legacy` on Debian 12.
         let known: [Int: String] = [
-            55: "c889c81dd86c4d2e025778944ea02881", 56: "d5f9a9e9257077a5f08b0b92f348b0ad", 63: "7ea3da77432d44c323671097d1348fc8", 64: "52f5076fabd22680234a3fa9f9dc5732", 120: "b03ddbd470b47c013e0c7ab2ddd763db",
+            55: "c889c81dd86c4d2e025778944ea02881", 56: "d5f9a9e9257077a5f08b0b92f348b0ad", 63: "7ea3da77432d44c323671097d1348fc8",
+            64: "52f5076fabd22680234a3fa9f9dc5732", 120: "b03ddbd470b47c013e0c7ab2ddd763db",
         ]
         for (length, digest) in known {
             XCTAssertEqual(hex(MD4.digest(SecretBytes(Array(repeating: 0x61, count: length)))), digest, "\(length)")

@@ -4,11 +4,14 @@ import XCTest
 /// Stored values crypt=dovecot cannot verify: each is `.malformed` with a reason (PAM_SERVICE_ERR
 /// in the flow), never a trap, a match, or minutes of CPU.
 final class DovecotMalformedValueTests: XCTestCase {
-    func check(_ stored: String, _ password: String = "test", allowWeak: Bool = true, defaultScheme: String = "CRYPT") -> VerificationResult {
+    func check(_ stored: String, _ password: String = "test", allowWeak: Bool = true, defaultScheme: String = "CRYPT") -> VerificationResult
+    {
         check(Array(stored.utf8), password, allowWeak: allowWeak, defaultScheme: defaultScheme)
     }
 
-    func check(_ stored: [UInt8], _ password: String = "test", allowWeak: Bool = true, defaultScheme: String = "CRYPT") -> VerificationResult {
+    func check(
+        _ stored: [UInt8], _ password: String = "test", allowWeak: Bool = true, defaultScheme: String = "CRYPT"
+    ) -> VerificationResult {
         PasswordSchemes.verify(
             mode: .dovecot, password: SecretBytes(Array(password.utf8)), stored: SecretBytes(stored),
             context: VerificationContext(userName: Array("user".utf8), defaultPassScheme: defaultScheme, allowWeakSchemes: allowWeak))
@@ -66,8 +69,12 @@ final class DovecotMalformedValueTests: XCTestCase {
         assertMalformed("{PBKDF2}$1$salt$0$50a83cafdc517b9f46519415e53c6a858908680a", containing: "rounds are not")
         assertMalformed("{PBKDF2}$1$salt$5000$50a83caf", containing: "not 40 hex digits")
         assertMalformed("{SCRAM-SHA-1}4096,abc", containing: "2 fields instead of 4")
-        assertMalformed("{SCRAM-SHA-1}1000,GetyLXdBuHzf1FWf8SLz2Q==,NA/OqmF4hhrsrB9KR7po+dliTGM=,QBiURvQaE6H6qYTmeghDHLANBFQ=", containing: "iteration count")
-        assertMalformed("{SCRAM-SHA-256}4096,GetyLXdBuHzf1FWf8SLz2Q==,NA/OqmF4hhrsrB9KR7po+dliTGM=,QBiURvQaE6H6qYTmeghDHLANBFQ=", containing: "StoredKey")
+        assertMalformed(
+            "{SCRAM-SHA-1}1000,GetyLXdBuHzf1FWf8SLz2Q==,NA/OqmF4hhrsrB9KR7po+dliTGM=,QBiURvQaE6H6qYTmeghDHLANBFQ=",
+            containing: "iteration count")
+        assertMalformed(
+            "{SCRAM-SHA-256}4096,GetyLXdBuHzf1FWf8SLz2Q==,NA/OqmF4hhrsrB9KR7po+dliTGM=,QBiURvQaE6H6qYTmeghDHLANBFQ=",
+            containing: "StoredKey")
         assertMalformed("{SCRAM-SHA-1}4096,!!,NA/OqmF4hhrsrB9KR7po+dliTGM=,QBiURvQaE6H6qYTmeghDHLANBFQ=", containing: "salt is not base64")
         assertMalformed("{PLAIN-TRUNC}test", containing: "lacks its <length>- prefix")
         assertMalformed("{OTP}sha2 1024 seed 0123456789abcdef", containing: "algorithm")
@@ -89,7 +96,9 @@ final class DovecotMalformedValueTests: XCTestCase {
     func testOTPAndPBKDF2CostsAreCapped() {
         assertMalformed("{OTP}sha1 999999999 seed 0123456789abcdef", containing: "sequence exceeds")
         assertMalformed("{PBKDF2}$1$salt$99999999$50a83cafdc517b9f46519415e53c6a858908680a", containing: "rounds are not")
-        assertMalformed("{SCRAM-SHA-1}4294967295,GetyLXdBuHzf1FWf8SLz2Q==,NA/OqmF4hhrsrB9KR7po+dliTGM=,QBiURvQaE6H6qYTmeghDHLANBFQ=", containing: "iteration count")
+        assertMalformed(
+            "{SCRAM-SHA-1}4294967295,GetyLXdBuHzf1FWf8SLz2Q==,NA/OqmF4hhrsrB9KR7po+dliTGM=,QBiURvQaE6H6qYTmeghDHLANBFQ=",
+            containing: "iteration count")
     }
 
     func testJunkNeverTrapsNorMatches() {

@@ -11,7 +11,9 @@ final class DovecotNewValueTests: XCTestCase {
             .map { $0.withUnsafeBytes { String(decoding: $0, as: UTF8.self) } }
     }
 
-    func verify(_ stored: String, _ password: String, user: [UInt8] = DovecotNewValueTests.user, allowWeak: Bool = true) -> VerificationResult {
+    func verify(
+        _ stored: String, _ password: String, user: [UInt8] = DovecotNewValueTests.user, allowWeak: Bool = true
+    ) -> VerificationResult {
         PasswordSchemes.verify(
             mode: .dovecot, password: SecretBytes(Array(password.utf8)), stored: SecretBytes(Array(stored.utf8)),
             context: VerificationContext(userName: user, allowWeakSchemes: allowWeak))
@@ -88,7 +90,8 @@ final class DovecotNewValueTests: XCTestCase {
     }
 
     func testSuffixesChooseTheEncodingAndAreWrittenInTheName() throws {
-        for (scheme, prefix) in [("ssha.hex", "{SSHA.HEX}"), ("SHA512-CRYPT.b64", "{SHA512-CRYPT.B64}"), ("sha256.base64", "{SHA256.B64}")] {
+        for (scheme, prefix) in [("ssha.hex", "{SSHA.HEX}"), ("SHA512-CRYPT.b64", "{SHA512-CRYPT.B64}"), ("sha256.base64", "{SHA256.B64}")]
+        {
             let stored = try make(scheme, "pw").get()
             XCTAssertTrue(stored.hasPrefix(prefix), stored)
             XCTAssertEqual(verify(stored, "pw"), .match, scheme)

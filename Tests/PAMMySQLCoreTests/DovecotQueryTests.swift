@@ -19,7 +19,9 @@ final class DovecotQueryTests: XCTestCase {
     }
 
     func testLocalPartAndDomainInShortAndLongForms() {
-        let query = parse("SELECT pw FROM users WHERE local = '%n' AND domain = '%d' OR (local = '%{username}' AND domain = '%{domain}' AND '%{user}' <> '')")
+        let query = parse(
+            "SELECT pw FROM users WHERE local = '%n' AND domain = '%d' OR (local = '%{username}' AND domain = '%{domain}' AND '%{user}' <> '')"
+        )
         XCTAssertEqual(query?.variables, [.localPart, .domain, .localPart, .domain, .user])
         XCTAssertEqual(query?.sql, "SELECT pw FROM users WHERE local = ? AND domain = ? OR (local = ? AND domain = ? AND ? <> '')")
     }
@@ -31,7 +33,8 @@ final class DovecotQueryTests: XCTestCase {
 
     func testPercentPercentAndQuotesAreKept() {
         XCTAssertEqual(parse("SELECT pw FROM t WHERE u = %u AND n LIKE 'a%%'")?.sql, "SELECT pw FROM t WHERE u = ? AND n LIKE 'a%'")
-        XCTAssertEqual(parse("SELECT pw FROM t WHERE n = 'it''s ?' AND m = 'a\\'b' AND u = %u")?.sql,
+        XCTAssertEqual(
+            parse("SELECT pw FROM t WHERE n = 'it''s ?' AND m = 'a\\'b' AND u = %u")?.sql,
             "SELECT pw FROM t WHERE n = 'it''s ?' AND m = 'a\\'b' AND u = ?")
         XCTAssertEqual(parse("SELECT `pass word` FROM t WHERE u = %u -- %d in a comment\n")?.variables, [.user])
     }
@@ -51,7 +54,8 @@ final class DovecotQueryTests: XCTestCase {
     func testInvalidQueriesAreOptionErrors() {
         // The variable is named by its position only: an error never quotes the value.
         XCTAssertEqual(reason("SELECT pw FROM t WHERE u = '%x'"), "unknown variable at character 29: use %u, %n, %d or %%")
-        XCTAssertEqual(reason("SELECT pw FROM t WHERE u = '%{home}'"), "unknown variable at character 29: use %{user}, %{username} or %{domain}")
+        XCTAssertEqual(
+            reason("SELECT pw FROM t WHERE u = '%{home}'"), "unknown variable at character 29: use %{user}, %{username} or %{domain}")
         XCTAssertEqual(reason("SELECT pw FROM t WHERE u = %{user"), "unterminated %{…} variable")
         XCTAssertEqual(reason("SELECT pw FROM t WHERE u = %"), "the query ends with a lone %")
         XCTAssertEqual(reason("SELECT pw FROM t WHERE u = ?"), "a ? outside quotes would be an unbound parameter; write %u, %n or %d")
@@ -65,14 +69,21 @@ final class DovecotQueryTests: XCTestCase {
     func testTheOptionRejectsBadQueriesAndSchemes() {
         var options = ModuleOptions()
         let noLog: LogSink = { _, _ in }
-        XCTAssertThrowsError(try ModuleArgumentParser.apply([SecretBytes(Array("query=SELECT pw FROM t WHERE u = %x".utf8))], to: &options, log: noLog)) { error in
-            XCTAssertEqual(error as? OptionError, .invalidQuery(reason: "unknown variable at character 28: use %u, %n, %d or %%", origin: "argument query"))
+        XCTAssertThrowsError(
+            try ModuleArgumentParser.apply([SecretBytes(Array("query=SELECT pw FROM t WHERE u = %x".utf8))], to: &options, log: noLog)
+        ) { error in
+            XCTAssertEqual(
+                error as? OptionError,
+                .invalidQuery(reason: "unknown variable at character 28: use %u, %n, %d or %%", origin: "argument query"))
         }
-        XCTAssertThrowsError(try ModuleArgumentParser.apply([SecretBytes(Array("default_pass_scheme=SHA3".utf8))], to: &options, log: noLog))
-        XCTAssertThrowsError(try ModuleArgumentParser.apply([SecretBytes(Array("default_pass_scheme=SHA1.b32".utf8))], to: &options, log: noLog))
-        XCTAssertNoThrow(try ModuleArgumentParser.apply(
-            ["crypt=dovecot", "default_pass_scheme=sha512-crypt.b64", "allow_weak_schemes", "query=SELECT pw FROM t WHERE u = '%u'"]
-                .map { SecretBytes(Array($0.utf8)) }, to: &options, log: noLog))
+        XCTAssertThrowsError(
+            try ModuleArgumentParser.apply([SecretBytes(Array("default_pass_scheme=SHA3".utf8))], to: &options, log: noLog))
+        XCTAssertThrowsError(
+            try ModuleArgumentParser.apply([SecretBytes(Array("default_pass_scheme=SHA1.b32".utf8))], to: &options, log: noLog))
+        XCTAssertNoThrow(
+            try ModuleArgumentParser.apply(
+                ["crypt=dovecot", "default_pass_scheme=sha512-crypt.b64", "allow_weak_schemes", "query=SELECT pw FROM t WHERE u = '%u'"]
+                    .map { SecretBytes(Array($0.utf8)) }, to: &options, log: noLog))
         XCTAssertEqual(options.crypt, .dovecot)
         XCTAssertEqual(options.defaultPassScheme, "sha512-crypt.b64")
         XCTAssertTrue(options.allowWeakSchemes)
@@ -83,7 +94,11 @@ final class DovecotQueryTests: XCTestCase {
 
     func testConfigFileKeys() throws {
         var options = ModuleOptions()
-        let file = ConfigFile(parsing: SecretBytes(Array("users.password_crypt = dovecot\nusers.default_pass_scheme = SHA512-CRYPT\nusers.allow_weak_schemes = yes\nusers.query = SELECT password FROM mailbox WHERE username = '%u' AND active = '1'\n".utf8)))
+        let file = ConfigFile(
+            parsing: SecretBytes(
+                Array(
+                    "users.password_crypt = dovecot\nusers.default_pass_scheme = SHA512-CRYPT\nusers.allow_weak_schemes = yes\nusers.query = SELECT password FROM mailbox WHERE username = '%u' AND active = '1'\n"
+                        .utf8)))
         try ModuleConfiguration.apply(file, to: &options, path: "/etc/pam-mysql.conf", log: { _, _ in })
         XCTAssertEqual(options.crypt, .dovecot)
         XCTAssertEqual(options.defaultPassScheme, "SHA512-CRYPT")

@@ -83,9 +83,10 @@ final class DovecotSchemeVectorTests: XCTestCase {
         ] {
             XCTAssertEqual(verify(Vector(stored, "", defaultScheme: "PLAIN"), "test123"), .match, stored)
         }
-        let yescrypt = String(decoding: try! NewPasswordHash.make(
-            mode: .crypt, password: SecretBytes(Array("pw".utf8)), cryptMethod: .yescrypt, md5: true, useMySQL323: false
-        ).get().withUnsafeBytes { Array($0) }, as: UTF8.self)
+        let yescrypt = String(
+            decoding: try! NewPasswordHash.make(
+                mode: .crypt, password: SecretBytes(Array("pw".utf8)), cryptMethod: .yescrypt, md5: true, useMySQL323: false
+            ).get().withUnsafeBytes { Array($0) }, as: UTF8.self)
         XCTAssertEqual(verify(Vector(yescrypt, "", defaultScheme: "SHA1"), "pw"), .match)
     }
 

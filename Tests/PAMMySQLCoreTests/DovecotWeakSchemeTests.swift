@@ -41,7 +41,8 @@ final class DovecotWeakSchemeTests: XCTestCase {
     func testTheRefusalNamesTheScheme() {
         XCTAssertEqual(
             check("{CRYPT}//EsnG9FLTKjo", allowWeak: false),
-            .malformed("weak password scheme DES-CRYPT refused (set allow_weak_schemes to accept it, as Dovecot's auth_allow_weak_schemes does)"))
+            .malformed(
+                "weak password scheme DES-CRYPT refused (set allow_weak_schemes to accept it, as Dovecot's auth_allow_weak_schemes does)"))
         guard case .malformed(let reason) = check("$1$GgvxyNz8$OjZhLh4P.gF1lxYEbLZ3e/", allowWeak: false) else { return XCTFail() }
         XCTAssertTrue(reason.hasPrefix("weak password scheme MD5-CRYPT refused"), reason)
     }

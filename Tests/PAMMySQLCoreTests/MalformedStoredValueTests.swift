@@ -4,8 +4,10 @@ import XCTest
 /// Stored values that crashed or overflowed pam_mysql 0.8.2, or that a corrupted row may hold:
 /// each must be a clean `.malformed` (or mismatch), never a trap.
 final class MalformedStoredValueTests: XCTestCase {
-    func check(_ mode: CryptMode, _ stored: [UInt8], _ password: [UInt8] = Array("secret".utf8), use323: Bool = false) -> VerificationResult {
-        PasswordSchemes.verify(mode: mode, password: SecretBytes(password), stored: SecretBytes(stored), context: VerificationContext(useMySQL323: use323))
+    func check(_ mode: CryptMode, _ stored: [UInt8], _ password: [UInt8] = Array("secret".utf8), use323: Bool = false) -> VerificationResult
+    {
+        PasswordSchemes.verify(
+            mode: mode, password: SecretBytes(password), stored: SecretBytes(stored), context: VerificationContext(useMySQL323: use323))
     }
 
     func isMalformed(_ result: VerificationResult) -> Bool {

@@ -61,10 +61,12 @@ final class MisspeltRestrictionTests: XCTestCase {
     func testNearMissInTheConfigFileFailsClosed() {
         for (key, meant) in Self.fileNearMisses {
             XCTAssertThrowsError(try applyFile("users.table = mailbox\n\(key) = x\n"), key) { error in
-                XCTAssertEqual(error as? OptionError, .misspeltRestriction(name: key, closeTo: meant, origin: "on line 2 of /etc/pam-mysql.conf"), key)
+                XCTAssertEqual(
+                    error as? OptionError, .misspeltRestriction(name: key, closeTo: meant, origin: "on line 2 of /etc/pam-mysql.conf"), key)
                 XCTAssertEqual(
                     (error as? OptionError)?.message,
-                    "unknown option \(key) on line 2 of /etc/pam-mysql.conf: too close to \(meant) to ignore (a misspelt restriction fails closed)")
+                    "unknown option \(key) on line 2 of /etc/pam-mysql.conf: too close to \(meant) to ignore (a misspelt restriction fails closed)"
+                )
             }
         }
     }
@@ -79,7 +81,9 @@ final class MisspeltRestrictionTests: XCTestCase {
     /// The name shown is the safe form: a near miss carrying more than a name is withheld.
     func testNearMissWithANonNameIsWithheld() {
         XCTAssertThrowsError(try parse(["wh:re=x"])) { error in
-            XCTAssertEqual(error as? OptionError, .misspeltRestriction(name: "(name withheld: not an option name)", closeTo: "where", origin: "on the module line"))
+            XCTAssertEqual(
+                error as? OptionError,
+                .misspeltRestriction(name: "(name withheld: not an option name)", closeTo: "where", origin: "on the module line"))
         }
     }
 

@@ -4,12 +4,15 @@ import XCTest
 /// What chauthtok stores: a value each mode's own verifier accepts, with a fresh random salt.
 final class NewPasswordHashTests: XCTestCase {
     func make(_ mode: CryptMode, _ password: String, method: CryptMethod? = nil, md5: Bool = true, use323: Bool = false) throws -> [UInt8] {
-        let result = NewPasswordHash.make(mode: mode, password: SecretBytes(Array(password.utf8)), cryptMethod: method, md5: md5, useMySQL323: use323)
+        let result = NewPasswordHash.make(
+            mode: mode, password: SecretBytes(Array(password.utf8)), cryptMethod: method, md5: md5, useMySQL323: use323)
         return try result.get().withUnsafeBytes { Array($0) }
     }
 
     func verify(_ mode: CryptMode, _ password: String, _ stored: [UInt8], use323: Bool = false) -> VerificationResult {
-        PasswordSchemes.verify(mode: mode, password: SecretBytes(Array(password.utf8)), stored: SecretBytes(stored), context: VerificationContext(useMySQL323: use323))
+        PasswordSchemes.verify(
+            mode: mode, password: SecretBytes(Array(password.utf8)), stored: SecretBytes(stored),
+            context: VerificationContext(useMySQL323: use323))
     }
 
     func testEveryModeStoresAValueItsVerifierAccepts() throws {
@@ -79,6 +82,7 @@ final class NewPasswordHashTests: XCTestCase {
         XCTAssertNil(SQLStatements.missingLogOption(options))
         XCTAssertEqual(SQLStatements.logInsert(options), "INSERT INTO log (msg, user, host, pid, logtime) VALUES (?, ?, ?, ?, NOW())")
         options.logRHostColumn = "rhost"
-        XCTAssertEqual(SQLStatements.logInsert(options), "INSERT INTO log (msg, user, host, rhost, pid, logtime) VALUES (?, ?, ?, ?, ?, NOW())")
+        XCTAssertEqual(
+            SQLStatements.logInsert(options), "INSERT INTO log (msg, user, host, rhost, pid, logtime) VALUES (?, ?, ?, ?, ?, NOW())")
     }
 }

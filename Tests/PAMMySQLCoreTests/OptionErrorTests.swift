@@ -33,7 +33,8 @@ final class OptionErrorTests: XCTestCase {
             if let key = spec.configKey {
                 var options = ModuleOptions()
                 let file = ConfigFile(parsing: SecretBytes(Array("\(key) = \(value)\n".utf8)))
-                XCTAssertThrowsError(try ModuleConfiguration.apply(file, to: &options, path: "/etc/pam-mysql.conf") { _, _ in }, key) { error in
+                XCTAssertThrowsError(try ModuleConfiguration.apply(file, to: &options, path: "/etc/pam-mysql.conf") { _, _ in }, key) {
+                    error in
                     let message = (error as? OptionError)?.message ?? "\(error)"
                     XCTAssertFalse(message.contains(Self.marker), message)
                     XCTAssertTrue(message.contains("(line 1 of /etc/pam-mysql.conf)"), message)

@@ -26,7 +26,10 @@ final class PasswordSchemeVectorTests: XCTestCase {
         let vectors = try SchemeVectors.load().pamMySQL
         XCTAssertGreaterThanOrEqual(vectors.count, 28)
         for entry in vectors {
-            guard let mode = entry.mode, mode != .dovecot else { XCTFail("\(entry.label): no crypt=\(entry.crypt)"); continue }
+            guard let mode = entry.mode, mode != .dovecot else {
+                XCTFail("\(entry.label): no crypt=\(entry.crypt)")
+                continue
+            }
             let vector = Vector(mode, entry.stored, use323: entry.use323Passwd ?? false)
             XCTAssertEqual(verify(vector, entry.password), .match, entry.label)
             XCTAssertEqual(verify(vector, "x" + entry.password), .mismatch, entry.label)
@@ -36,8 +39,10 @@ final class PasswordSchemeVectorTests: XCTestCase {
 
     func testHexDigestsAreCaseSensitiveLikeStrcmp() {
         // pam_mysql's strcmp never matched the other case; we refuse it with a reason.
-        for vector in [Vector(.md5, "5EBE2294ECD0E0F08EAB7690D2A6EE69"), Vector(.sha1, "E5E9FA1BA31ECD1AE84F75CAAA474F3A663F05F4"),
-                       Vector(.mysql, "*14e65567abdb5135d0cfd9a70b3032c179a49ee7")] {
+        for vector in [
+            Vector(.md5, "5EBE2294ECD0E0F08EAB7690D2A6EE69"), Vector(.sha1, "E5E9FA1BA31ECD1AE84F75CAAA474F3A663F05F4"),
+            Vector(.mysql, "*14e65567abdb5135d0cfd9a70b3032c179a49ee7"),
+        ] {
             guard case .malformed(let reason) = verify(vector, "secret") else { return XCTFail("\(vector.stored)") }
             XCTAssertTrue(reason.contains("case") || reason.contains("uppercase") || reason.contains("lowercase"), reason)
         }
@@ -52,7 +57,8 @@ final class PasswordSchemeVectorTests: XCTestCase {
     func testPlainComparesBytesNotCStrings() {
         // pam_mysql's strcmp stopped at a NUL in the stored value; we compare every byte.
         let stored = SecretBytes(Array("sec\0ret".utf8))
-        XCTAssertEqual(PasswordSchemes.verify(mode: .plain, password: SecretBytes(Array("sec".utf8)), stored: stored, context: .init()), .mismatch)
+        XCTAssertEqual(
+            PasswordSchemes.verify(mode: .plain, password: SecretBytes(Array("sec".utf8)), stored: stored, context: .init()), .mismatch)
         XCTAssertEqual(PasswordSchemes.verify(mode: .plain, password: SecretBytes([]), stored: SecretBytes([]), context: .init()), .match)
     }
 

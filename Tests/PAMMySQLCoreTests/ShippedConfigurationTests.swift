@@ -5,7 +5,8 @@ import XCTest
 /// /etc/pam-mysql.conf, ours (packaging/, pam.d-examples/), and the pam.d lines of
 /// pam_mysql 0.8.2's documentation, the README and pam.d-examples/.
 final class ShippedConfigurationTests: XCTestCase {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// libpam-mysql 0.8.2-2+deb12u1's /etc/pam-mysql.conf, byte for byte (tabs included).
     static let debianFile = """
@@ -40,13 +41,22 @@ final class ShippedConfigurationTests: XCTestCase {
 
     /// pam.d lines from pam_mysql 0.8.2's README, its issue tracker's reports and our README.
     static let documentedLines: [[String]] = [
-        ["user=postfix", "passwd=x", "host=127.0.0.1", "db=postfix", "table=mailbox", "usercolumn=username", "passwdcolumn=password", "crypt=3"],
-        ["user=postfix", "passwd=x", "host=127.0.0.1", "db=postfix", "table=mailbox", "usercolumn=username", "passwdcolumn=password", "crypt=1", "md5=1"],
+        [
+            "user=postfix", "passwd=x", "host=127.0.0.1", "db=postfix", "table=mailbox", "usercolumn=username", "passwdcolumn=password",
+            "crypt=3",
+        ],
+        [
+            "user=postfix", "passwd=x", "host=127.0.0.1", "db=postfix", "table=mailbox", "usercolumn=username", "passwdcolumn=password",
+            "crypt=1", "md5=1",
+        ],
         ["verbose=true", "user=postfix", "db=postfix", "crypt=3"],
         ["where=domain=\"example.com\" AND active=1"], ["where=username NOT IN ('x]') "],
         ["usercolumn=CONCAT(username,'@',domain)"], ["passwdcolumn=IF(active=1, pw, NULL)"],
         ["statcolumn=stat"], ["table=nosuchtable"], ["use_first_pass"], ["try_first_pass"], ["nullok"], ["debug"],
-        ["host=127.0.0.1", "user=postfix", "passwd=…", "db=mail", "crypt=dovecot", "query=SELECT password FROM users WHERE username = '%u'"],
+        [
+            "host=127.0.0.1", "user=postfix", "passwd=…", "db=mail", "crypt=dovecot",
+            "query=SELECT password FROM users WHERE username = '%u'",
+        ],
         ["config_file=/etc/pam-mysql.conf"],
     ]
 
@@ -115,7 +125,13 @@ final class ShippedConfigurationTests: XCTestCase {
         var characters = line[module.upperBound...].makeIterator()
         while let c = characters.next() {
             if bracketed {
-                if c == "\\" { if let next = characters.next() { current.append(next) } } else if c == "]" { bracketed = false } else { current.append(c) }
+                if c == "\\" {
+                    if let next = characters.next() { current.append(next) }
+                } else if c == "]" {
+                    bracketed = false
+                } else {
+                    current.append(c)
+                }
             } else if c == "[" && current.isEmpty {
                 bracketed = true
             } else if c == " " || c == "\t" {

@@ -4,7 +4,8 @@ import XCTest
 
 final class AccountStatusTests: XCTestCase {
     func outcome(_ status: String?, nullPassword: Bool = false) -> AccountStatus.Verdict {
-        AccountStatus.verdict(bits: AccountStatus.bits(statusValue: status.map { SecretBytes(Array($0.utf8)) }, passwordIsNull: nullPassword))
+        AccountStatus.verdict(
+            bits: AccountStatus.bits(statusValue: status.map { SecretBytes(Array($0.utf8)) }, passwordIsNull: nullPassword))
     }
 
     func testStatusBitsAsPamMySQLReadsThem() {
@@ -40,8 +41,10 @@ final class ServerAddressTests: XCTestCase {
         XCTAssertEqual(ServerAddress.list(hostOption: "/run/mysqld/mysqld.sock"), [.socket(path: "/run/mysqld/mysqld.sock")])
         XCTAssertEqual(
             ServerAddress.list(hostOption: "db1:3307, db2 ,,/run/mysqld/mysqld.sock,localhost"),
-            [.network(host: "db1", port: 3307), .network(host: "db2", port: 0), .socket(path: "/run/mysqld/mysqld.sock"),
-             .network(host: "localhost", port: 0)])
+            [
+                .network(host: "db1", port: 3307), .network(host: "db2", port: 0), .socket(path: "/run/mysqld/mysqld.sock"),
+                .network(host: "localhost", port: 0),
+            ])
         XCTAssertEqual(ServerAddress.list(hostOption: " , "), [.network(host: " , ", port: 0)])
     }
 }
@@ -86,7 +89,8 @@ final class EncodingTests: XCTestCase {
     }
 
     func testConstantTimeEquality() {
-        let a = Array("abc".utf8), b = Array("abd".utf8)
+        let a = Array("abc".utf8)
+        let b = Array("abd".utf8)
         a.withUnsafeBytes { x in
             XCTAssertTrue(ConstantTime.equals(x, x))
             b.withUnsafeBytes { y in XCTAssertFalse(ConstantTime.equals(x, y)) }

@@ -28,8 +28,13 @@ public struct ConfigFile {
     }
 
     private mutating func parse(_ bytes: UnsafeRawBufferPointer) {
-        let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
-        let equals = UInt8(ascii: "="), semicolon = UInt8(ascii: ";"), hash = UInt8(ascii: "#")
+        let cr = UInt8(ascii: "\r")
+        let lf = UInt8(ascii: "\n")
+        let space = UInt8(ascii: " ")
+        let tab = UInt8(ascii: "\t")
+        let equals = UInt8(ascii: "=")
+        let semicolon = UInt8(ascii: ";")
+        let hash = UInt8(ascii: "#")
         var i = 0
         var line = 1
         func isBlank(_ b: UInt8) -> Bool { b == space || b == tab }

@@ -40,7 +40,8 @@ public enum ModuleConfiguration {
     /// Applies parsed entries in file order (so `verbose` affects only what follows it), all or
     /// nothing: a syntax error anywhere, an invalid value or a near miss of a restriction
     /// throws before `options` changes or anything is logged.
-    public static func apply(_ file: ConfigFile, to options: inout ModuleOptions, path: String, log: @escaping LogSink) throws(OptionError) {
+    public static func apply(_ file: ConfigFile, to options: inout ModuleOptions, path: String, log: @escaping LogSink) throws(OptionError)
+    {
         try apply(file, to: &options, path: path, notices: OptionNotice.logging(to: log))
     }
 

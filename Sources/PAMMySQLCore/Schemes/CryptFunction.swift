@@ -1,7 +1,8 @@
+internal import CXCrypt
+
 #if canImport(Glibc)
 import Glibc
 #endif
-internal import CXCrypt
 
 /// The one wrapper around libxcrypt's `crypt_rn`, which is thread-safe and returns NULL (not a
 /// `*0` token) on failure. Its ~32 KiB work area is heap-allocated, zeroed before use as

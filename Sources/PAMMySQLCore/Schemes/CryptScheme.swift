@@ -1,7 +1,8 @@
+internal import CXCrypt
+
 #if canImport(Glibc)
 import Glibc
 #endif
-internal import CXCrypt
 
 /// crypt=1: the stored value is a crypt(3) string and is its own setting, as in pam_mysql.
 /// Every method libxcrypt knows works (DES, `$1$`, `$5$`, `$6$`, bcrypt, yescrypt, …).

@@ -11,7 +11,6 @@ struct DrupalScheme: PasswordScheme {
     /// Drupal's `DRUPAL_HASH_LENGTH`: stored hashes are cut to 55 characters.
     static let hashLength = 55
 
-
     func verify(password: SecretBytes, stored: SecretBytes, context: VerificationContext) -> VerificationResult {
         if stored.hasPrefix("U$") {
             guard let md5 = DigestAlgorithm.md5.digest(password) else { return .malformed("libcrypto failed") }

@@ -33,7 +33,8 @@ public enum PasswordSchemes {
             case .sha512: String(repeating: "0", count: 128)
             case .sha256: String(repeating: "0", count: 64)
             // The crypt=1 decoy under a prefix: a real SHA-512-crypt run, never refused as weak.
-            case .dovecot: "{SHA512-CRYPT}$6$decoysaltdecoy$QcezYuN.ZCxTRnZaUk8dZflh/DUUiUlyhOISyoN8UrH5DVhBL3DPLlj/IsKhKxmmR.fihhNrFFznJFwrIsEpm1"
+            case .dovecot:
+                "{SHA512-CRYPT}$6$decoysaltdecoy$QcezYuN.ZCxTRnZaUk8dZflh/DUUiUlyhOISyoN8UrH5DVhBL3DPLlj/IsKhKxmmR.fihhNrFFznJFwrIsEpm1"
             }
         return SecretBytes(Array(value.utf8))
     }

@@ -55,7 +55,10 @@ public enum MD4 {
         var (a, b, c, d) = state
         let rounds: [(order: [Int], shifts: [UInt32], constant: UInt32, function: (UInt32, UInt32, UInt32) -> UInt32)] = [
             (Array(0..<16), [3, 7, 11, 19], 0, { x, y, z in (x & y) | (~x & z) }),
-            ([0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15], [3, 5, 9, 13], 0x5a82_7999, { x, y, z in (x & y) | (x & z) | (y & z) }),
+            (
+                [0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15], [3, 5, 9, 13], 0x5a82_7999,
+                { x, y, z in (x & y) | (x & z) | (y & z) }
+            ),
             ([0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15], [3, 9, 11, 15], 0x6ed9_eba1, { x, y, z in x ^ y ^ z }),
         ]
         for round in rounds {

@@ -1,7 +1,8 @@
+internal import CXCrypt
+
 #if canImport(Glibc)
 import Glibc
 #endif
-internal import CXCrypt
 
 /// Random bytes from the kernel (`getrandom`), for salts. pam_mysql derived crypt=1 salts from
 /// the password itself and seeded Joomla salts with the time; neither is acceptable.

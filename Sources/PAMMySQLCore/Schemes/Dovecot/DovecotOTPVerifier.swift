@@ -34,7 +34,9 @@ struct DovecotOTPVerifier: DovecotVerifier {
 
     /// `otp_parse_dbentry`: a name, one blank, a decimal, one blank, up to 16 alphanumerics
     /// (lowercased), one space. The hash itself is not needed: the printed form is compared.
-    static func parse(_ text: UnsafeRawBufferPointer) -> Result<(algorithm: Algorithm, sequence: Int, seed: [UInt8]), DovecotStoredValue.Defect> {
+    static func parse(
+        _ text: UnsafeRawBufferPointer
+    ) -> Result<(algorithm: Algorithm, sequence: Int, seed: [UInt8]), DovecotStoredValue.Defect> {
         func defect(_ reason: String) -> Result<(algorithm: Algorithm, sequence: Int, seed: [UInt8]), DovecotStoredValue.Defect> {
             .failure(DovecotStoredValue.Defect(reason: reason))
         }
@@ -63,7 +65,9 @@ struct DovecotOTPVerifier: DovecotVerifier {
             seed.append(byte >= 0x41 && byte <= 0x5a ? byte + 32 : byte)
             index += 1
         }
-        guard index < text.count, text[index] == 0x20 else { return defect("OTP seed is not up to 16 letters or digits followed by a space") }
+        guard index < text.count, text[index] == 0x20 else {
+            return defect("OTP seed is not up to 16 letters or digits followed by a space")
+        }
         return .success((algorithm, sequence, seed))
     }
 

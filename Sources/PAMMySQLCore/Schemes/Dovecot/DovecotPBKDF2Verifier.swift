@@ -23,8 +23,11 @@ extension DovecotPBKDF2Verifier: DovecotGenerator {
 
     func generate(password: SecretBytes, userName: [UInt8]) -> Result<SecretBytes, NewPasswordHashError> {
         guard let salt = SecureRandom.string(Self.newSaltLength, alphabet: CryptAlphabet.itoa64) else { return .failure(.noRandomBytes) }
-        guard let derived = PBKDF2.derive(password: password, salt: SecretBytes(salt), iterations: Self.newRounds, length: 20, algorithm: .sha1)
+        guard
+            let derived = PBKDF2.derive(
+                password: password, salt: SecretBytes(salt), iterations: Self.newRounds, length: 20, algorithm: .sha1)
         else { return .failure(.libcryptoFailed) }
-        return .success(SecretBytes(Array("$1$".utf8) + salt + Array("$\(Self.newRounds)$".utf8)).appending(Hex.encode(derived, case: .lower)))
+        return .success(
+            SecretBytes(Array("$1$".utf8) + salt + Array("$\(Self.newRounds)$".utf8)).appending(Hex.encode(derived, case: .lower)))
     }
 }

@@ -32,7 +32,8 @@ struct DovecotPasswordScheme: PasswordScheme {
         case .sha256: scheme = "SHA256-CRYPT"
         case .bcrypt: scheme = "BLF-CRYPT"
         case .md5, .des:
-            return .failure(.init(reason: "crypt_method \(cryptMethod.rawValue) is a weak Dovecot scheme; choose yescrypt, sha512, sha256 or bcrypt"))
+            return .failure(
+                .init(reason: "crypt_method \(cryptMethod.rawValue) is a weak Dovecot scheme; choose yescrypt, sha512, sha256 or bcrypt"))
         }
         return DovecotNewValue.make(scheme: scheme, password: password, userName: [])
     }

@@ -107,7 +107,9 @@ struct DovecotStoredValue {
     static func displayName(_ name: String) -> String {
         let plausible =
             name.utf8.count <= 32
-            && name.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 46 || $0 == 95 }
+            && name.utf8.allSatisfy {
+                ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 46 || $0 == 95
+            }
         return plausible ? "{\(name)}" : "(name not shown, \(name.utf8.count) bytes)"
     }
 
