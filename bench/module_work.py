@@ -25,11 +25,14 @@ import pamharness as ph  # noqa: E402
 PERMIT = Path("/lib/x86_64-linux-gnu/security/pam_permit.so")
 
 
+OPS = "auth"
+
+
 def instructions(service: str, count: int) -> int:
     with tempfile.NamedTemporaryFile(suffix=".callgrind") as out:
         run = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out.name}", str(ph.PAM_LOOP),
-             "-s", service, "-u", "plain", "-p", "secret", "-n", str(count), "-q"],
+             "-s", service, "-u", "plain", "-p", "secret", "-n", str(count), "-o", OPS, "-q"],
             capture_output=True, text=True, timeout=600)
     for line in run.stderr.splitlines():
         if "Collected :" in line:
@@ -44,19 +47,26 @@ def per_login(service: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--module", action="append", type=Path, help="module .so (default build/pam_mysql.so)")
+    parser.add_argument("--account", action="store_true", help="an account line too, and acct_mgmt after each login")
     args = parser.parse_args()
     modules = args.module or [REPO / "build" / "pam_mysql.so"]
+    global OPS
+    OPS = "auth,acct" if args.account else "auth"
     ph.ensure_helpers()
     db = ph.MariaDB.create()
     services = []
     try:
         db.add_user("plain", "secret")
-        permit = ph.write_pam_service(str(PERMIT), ["auth required {module}"], None)
+        permit_lines = ["auth required {module}"] + (["account required {module}"] if args.account else [])
+        permit = ph.write_pam_service(str(PERMIT), permit_lines, None)
         services.append(permit)
         floor = per_login(permit)
         print(f"pam_permit.so: {floor:,.0f} instructions per login")
         for module in (m.resolve() for m in modules):
-            svc = ph.write_pam_service(str(module), [f"auth required {{module}} {db.pam_args(crypt=0)}"], None)
+            lines = [f"auth required {{module}} {db.pam_args(crypt=0)}"]
+            if args.account:
+                lines.append(f"account required {{module}} {db.pam_args(crypt=0)}")
+            svc = ph.write_pam_service(str(module), lines, None)
             services.append(svc)
             total = per_login(svc)
             print(f"{module}: {total:,.0f} per login, {total - floor:,.0f} above pam_permit.so")

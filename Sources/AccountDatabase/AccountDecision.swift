@@ -14,7 +14,7 @@ extension DatabaseSession {
     /// (same user, statement and connection identity), else with pam_mysql's account SELECT.
     /// Logs the expired and must-change cases at LOG_NOTICE.
     package func decideAccount(user: [UInt8]) -> AccountDecision {
-        let sql = statements.status
+        let sql = statusStatement
         let status: (value: SecretBytes?, passwordIsNull: Bool)
         let cached = accountRow
         accountRow = nil
@@ -41,12 +41,13 @@ extension DatabaseSession {
         }
         let bits = AccountStatus.bits(statusValue: status.value, passwordIsNull: status.passwordIsNull)
         let verdict = AccountStatus.verdict(bits: bits)
-        let userForLog = LogText.escaped(bytes: user, limit: 64)
+        // Escaped only when a line is logged: this runs on every login.
+        func userForLog() -> String { LogText.escaped(bytes: user, limit: 64) }
         switch verdict {
         case .expired:
-            log(.notice, "account of user \"\(userForLog)\" has expired (status \(bits))")
+            log(.notice, "account of user \"\(userForLog())\" has expired (status \(bits))")
         case .newPasswordRequired, .passwordExpired:
-            log(.notice, "user \"\(userForLog)\" must change the password (status \(bits))")
+            log(.notice, "user \"\(userForLog())\" must change the password (status \(bits))")
         case .allowed:
             log.trace("account status \(bits): allowed")
         }

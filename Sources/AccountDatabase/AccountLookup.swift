@@ -32,8 +32,8 @@ extension DatabaseSession {
         // An administrator's `query` (crypt=dovecot) replaces the password look-up entirely.
         if let query = options.query { return lookupRow(query.sql, parameters: query.parameters(for: user)) }
         let name = [SecretBytes(user)]
-        guard statements.statusIsRowLevel else { return lookupRow(statements.password, parameters: name) }
-        let combined = statements.status
+        guard statusIsRowLevel else { return lookupRow(passwordStatement, parameters: name) }
+        let combined = statusStatement
         switch lookupRow(combined, parameters: name) {
         case .success(let found) where found.count >= 2:
             accountRow = AccountRow(
@@ -41,9 +41,9 @@ extension DatabaseSession {
             return .success(Array(found.dropFirst()))
         case .failure(.database(let error)) where error.kind == .statement:
             log.trace("the status column cannot be read with the password (\(LogText.escaped(error.message))); using the password query")
-            return lookupRow(statements.password, parameters: name)
+            return lookupRow(passwordStatement, parameters: name)
         case .success:
-            return lookupRow(statements.password, parameters: name)
+            return lookupRow(passwordStatement, parameters: name)
         case .failure(let failure):
             return .failure(failure)
         }

@@ -4,8 +4,8 @@ import PAMMySQLCore
 /// the connection it has checked out, and its log. Statements go through `execute`, which
 /// opens, reuses or replaces the connection; `end()` (or deinit) gives it back to the pool.
 ///
-/// Connection values are computed once per options update (`options` didSet), not per
-/// statement: the identity and the account statements.
+/// Connection values are computed at most once per options update (on first use after it), not
+/// per statement: the identity and the account statements.
 package final class DatabaseSession {
     package var options: ModuleOptions {
         didSet { optionsChanged() }
@@ -17,15 +17,36 @@ package final class DatabaseSession {
         cachedIdentity = built
         return built
     }
-    /// The current options' statements, each built on first use.
-    package var statements: AccountStatements {
-        if let cachedStatements { return cachedStatements }
-        let built = AccountStatements(options)
-        cachedStatements = built
+    /// pam_mysql's password SELECT (`SELECT passwdcolumn FROM table WHERE usercolumn = ?`).
+    ///
+    /// The statements are built on first use after each options update: the module used to
+    /// rebuild the status SQL (about 9,000 instructions) on every statement, and an
+    /// authentication needs only one of them.
+    package var passwordStatement: String {
+        if let cachedPasswordStatement { return cachedPasswordStatement }
+        let built = SQLStatements.passwordQuery(options)
+        cachedPasswordStatement = built
+        return built
+    }
+    /// pam_mysql's account SELECT (`SELECT statcolumn, passwdcolumn …`).
+    package var statusStatement: String {
+        if let cachedStatusStatement { return cachedStatusStatement }
+        let built = SQLStatements.statusQuery(options)
+        cachedStatusStatement = built
+        return built
+    }
+    /// Whether `statcolumn` is a plain column or expression of the row (not an aggregate), so
+    /// the authentication can read the status in the same SELECT without changing the row count.
+    package var statusIsRowLevel: Bool {
+        if let cachedStatusIsRowLevel { return cachedStatusIsRowLevel }
+        let built = SQLStatements.statusColumnIsRowLevel(options)
+        cachedStatusIsRowLevel = built
         return built
     }
     private var cachedIdentity: ConnectionIdentity?
-    private var cachedStatements: AccountStatements?
+    private var cachedPasswordStatement: String?
+    private var cachedStatusStatement: String?
+    private var cachedStatusIsRowLevel: Bool?
     package var log: DatabaseLog
     /// False in a set-uid host: its connection is closed at the end instead of pooled.
     package var poolsConnections: Bool
@@ -56,7 +77,9 @@ package final class DatabaseSession {
 
     private func optionsChanged() {
         cachedIdentity = nil
-        cachedStatements = nil
+        cachedPasswordStatement = nil
+        cachedStatusStatement = nil
+        cachedStatusIsRowLevel = nil
         log.verbose = options.verbose
     }
 

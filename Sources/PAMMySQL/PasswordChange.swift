@@ -34,7 +34,7 @@ extension ModuleCall {
         }
 
         let row: [SecretBytes?]
-        switch session.lookupRow(session.statements.status, parameters: [SecretBytes(user)]) {
+        switch session.lookupRow(session.statusStatement, parameters: [SecretBytes(user)]) {
         case .success(let found) where found.count >= 2:
             sqlLog(.queryingSuccess)
             row = found

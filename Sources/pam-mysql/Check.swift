@@ -223,7 +223,7 @@ struct Checker {
             // No user: only the statement itself (the table and columns).
             let probe =
                 session.options.query.map { ($0.sql, $0.parameters(for: Array("pam-mysql-check-nonexistent-user".utf8))) }
-                ?? (session.statements.password, [SecretBytes(Array("pam-mysql-check-nonexistent-user".utf8))])
+                ?? (session.passwordStatement, [SecretBytes(Array("pam-mysql-check-nonexistent-user".utf8))])
             switch session.lookupRow(probe.0, parameters: probe.1) {
             case .failure(.database(let error)): reportStatementFailure(error, sql: probe.0)
             default: reportStatementOK(options)
@@ -259,7 +259,7 @@ struct Checker {
                 fix: "check that the server keeps answering (read_timeout=, login_timeout=)")
             return false
         case .configurationError(.database(let error)):
-            reportStatementFailure(error, sql: options.query?.sql ?? session.statements.password)
+            reportStatementFailure(error, sql: options.query?.sql ?? session.passwordStatement)
             return false
         default:
             reportStatementOK(options)
@@ -340,7 +340,7 @@ struct Checker {
             report.fail(
                 "account status", "\(count) rows for \"\(user)\"", fix: "make usercolumn unique (a UNIQUE index) or narrow with where=")
         case .failed(.configurationError(.database(let error))):
-            reportStatementFailure(error, sql: session.statements.status)
+            reportStatementFailure(error, sql: session.statusStatement)
         case .failed(let other):
             report.fail("account status", "\(other)", fix: "check the server")
         }
