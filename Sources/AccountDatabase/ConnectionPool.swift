@@ -46,7 +46,7 @@ package final class ConnectionPool: @unchecked Sendable {
     package func checkOut(_ identity: ConnectionIdentity) -> (any DatabaseConnection)? {
         var found: (any DatabaseConnection)?
         removeIdle { connection in
-            guard found == nil, connection.identity.matches(identity) else { return false }
+            guard found == nil, connection.serves(identity) else { return false }
             found = connection
             return true
         }

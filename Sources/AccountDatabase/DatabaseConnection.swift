@@ -4,6 +4,9 @@ import PAMMySQLCore
 /// one; the unit tests drive the session, the pool and the login decision through a fake.
 package protocol DatabaseConnection: AnyObject {
     var identity: ConnectionIdentity { get }
+    /// Whether this connection can serve `identity` (compared in place: reading `identity`
+    /// through the protocol copies it).
+    func serves(_ identity: ConnectionIdentity) -> Bool
     /// Which entry of `identity.servers` this connection goes to.
     var serverIndex: Int { get }
     /// False in a child of `fork()` (the connection is the parent's) or once abandoned.

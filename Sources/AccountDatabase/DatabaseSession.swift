@@ -101,11 +101,11 @@ package final class DatabaseSession {
     /// connection to a later server is given up once an earlier one is due to be tried again.
     private func acquire(fresh: Bool = false) -> Result<(connection: any DatabaseConnection, reused: Bool), DatabaseError> {
         if let current = connection {
-            if current.isUsableInThisProcess, current.identity.matches(identity), !preferEarlierServer(than: current) {
+            if current.isUsableInThisProcess, current.serves(identity), !preferEarlierServer(than: current) {
                 return .success((current, true))
             }
             connection = nil
-            if current.isUsableInThisProcess, current.identity.matches(identity) {
+            if current.isUsableInThisProcess, current.serves(identity) {
                 log.trace("leaving server \(current.serverIndex + 1) for an earlier one that is due to be retried")
             } else if current.isUsableInThisProcess {
                 if poolsConnections { pool.checkIn(current) }

@@ -57,6 +57,10 @@ package final class MariaDBConnection: DatabaseConnection {
 
     /// One round trip to check the server still answers (for a connection taken from the pool
     /// when nothing else would be sent).
+    package func serves(_ other: ConnectionIdentity) -> Bool {
+        identity.matches(other)
+    }
+
     package func ping() -> Bool {
         mysql_ping(handle) == 0
     }

@@ -24,6 +24,8 @@ final class FakeConnection: DatabaseConnection {
 
     func ping() -> Bool { pingAnswers }
 
+    func serves(_ other: ConnectionIdentity) -> Bool { identity.matches(other) }
+
     func execute(_ sql: String, parameters: [SecretBytes], maximumValueLength: Int) -> Result<StatementResult, DatabaseError> {
         statements.append(sql)
         return answer(sql)
