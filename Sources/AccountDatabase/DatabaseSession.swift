@@ -174,6 +174,12 @@ package final class DatabaseSession {
                     .err,
                     "MySQL error (\(LogText.escaped(error.message, limit: 256))) connecting to server \(index + 1) of \(servers.count) (\(server.description))"
                 )
+                // A connect the deadline cut short says nothing about the server.
+                if let remaining = LoginDeadline.remainingMilliseconds(), remaining <= 0 {
+                    failed.append(index)
+                    lastError = error
+                    continue
+                }
                 failover.noteFailure(of: server, skipFor: options.failoverRetry)
                 failed.append(index)
                 lastError = error

@@ -26,6 +26,18 @@ package enum LoginDeadline {
         return body()
     }
 
+    /// Runs `body` (a conversation with the user: a prompt may take minutes) with the deadline
+    /// stopped: what was left before is left after. The deadline bounds database work only.
+    package static func pausing<R>(_ body: () -> R) -> R {
+        guard let remaining = remainingMilliseconds() else { return body() }
+        pthread_setspecific(key, nil)
+        defer {
+            let until = nowMilliseconds() + max(remaining, 0)
+            pthread_setspecific(key, UnsafeRawPointer(bitPattern: UInt(max(until, 1))))
+        }
+        return body()
+    }
+
     /// Milliseconds left (0 or less: passed), or nil when no deadline is set on this thread.
     package static func remainingMilliseconds() -> Int64? {
         guard let raw = pthread_getspecific(key) else { return nil }

@@ -108,9 +108,12 @@ package final class MariaDBConnection: DatabaseConnection {
         // Bounded waits: Connector/C's defaults are 0 (wait forever), which hung hosts on a
         // silent server. The connect timeout also bounds the handshake; the login deadline cuts
         // each of them to what is left (exactly, through the wait hook).
+        // Only the connect timeout is cut to the deadline left: the read and write timeouts stay
+        // with the connection in the pool, and later calls have their own deadline (the wait
+        // hook cuts each wait of theirs).
         var connectTimeout = LoginDeadline.seconds(cappedBy: options.connectTimeout)
-        var readTimeout = LoginDeadline.seconds(cappedBy: options.readTimeout)
-        var writeTimeout = LoginDeadline.seconds(cappedBy: options.writeTimeout)
+        var readTimeout = options.readTimeout
+        var writeTimeout = options.writeTimeout
         // Must be a pointer to 0: a NULL argument *enables* LOCAL INFILE in Connector/C.
         var localInfile: UInt32 = 0
         var maximumPacket = maximumPacketSize
@@ -169,7 +172,7 @@ package final class MariaDBConnection: DatabaseConnection {
                     (options.user ?? "").withCString { user in
                         let password = options.passwd ?? SecretBytes([])
                         return password.withCString { password in
-                            mysql_real_connect(handle, host, user, password, database, port, socket, 0) != nil
+                            mysql_real_connect(handle, host, user, password, database, port, socket, UInt(CLIENT_FOUND_ROWS)) != nil
                         }
                     }
                 }
@@ -254,7 +257,9 @@ package final class MariaDBConnection: DatabaseConnection {
         guard bindAndExecute(statement, parameters) == 0 else { return .failure(statementError(statement)) }
         let columnCount = Int(mysql_stmt_field_count(statement))
         guard columnCount > 0 else {
-            return .success(StatementResult(rowCount: 0, firstRow: []))
+            // An UPDATE or INSERT: the rows it matched (CLIENT_FOUND_ROWS, so an UPDATE to the
+            // same value still counts its row).
+            return .success(StatementResult(rowCount: mysql_stmt_affected_rows(statement), firstRow: []))
         }
         guard mysql_stmt_store_result(statement) == 0 else { return .failure(statementError(statement)) }
         defer { mysql_stmt_free_result(statement) }
@@ -340,6 +345,12 @@ package final class MariaDBConnection: DatabaseConnection {
         DatabaseError(kind: .unavailable, code: mysql_errno(handle), message: errorText(handle))
     }
 
+    /// Server errors that say the server, not the SQL, failed: too many connections (1040),
+    /// shutdown in progress (1053), lock wait timeout or deadlock (1205, 1213), query interrupted
+    /// (1317), connection killed (1927). A temporary failure: the connection is dropped and the
+    /// login answers "try later" (PAM_AUTHINFO_UNAVAIL), so `[authinfo_unavail=…]` stacks fall back.
+    static let transientServerErrors: Set<UInt32> = [1040, 1053, 1205, 1213, 1317, 1927]
+
     /// Server errors whose text names only schema objects, columns or the server's state, never
     /// a value: access denied (1044, 1045, 1142, 1143), no database (1046, 1049), unknown column
     /// or table (1054, 1146), NULL or too long for a column (1048, 1406), lock wait, deadlock,
@@ -354,8 +365,11 @@ package final class MariaDBConnection: DatabaseConnection {
     /// value, which may be a new password or a hash, into the message.
     private func statementError(_ statement: UnsafeMutablePointer<MYSQL_STMT>, withBoundValues: Bool = true) -> DatabaseError {
         let code = mysql_stmt_errno(statement)
-        // Client errors (CR_*, 2000-2999) mean the server is gone or silent; server errors mean the SQL is wrong.
-        let kind: DatabaseError.Kind = (2000..<3000).contains(code) ? .unavailable : .statement
+        // Client errors (CR_*, 2000-2999) mean the server is gone or silent; so do the server
+        // errors of a server that is shutting down, killed the connection or is too busy; the
+        // other server errors mean the SQL is wrong.
+        let kind: DatabaseError.Kind =
+            (2000..<3000).contains(code) || Self.transientServerErrors.contains(code) ? .unavailable : .statement
         if withBoundValues, kind == .statement, !Self.valueFreeServerErrors.contains(code) {
             let state = String(cString: mysql_stmt_sqlstate(statement))
             return DatabaseError(

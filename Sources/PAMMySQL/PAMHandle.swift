@@ -1,3 +1,4 @@
+import AccountDatabase
 internal import CPAM
 import PAMMySQLCore
 
@@ -12,7 +13,8 @@ struct PAMHandle {
     /// `pam_get_user` with libpam's default prompt (`login:`), as pam_mysql calls it.
     func user() -> Result<[UInt8], Outcome> {
         var pointer: UnsafePointer<CChar>? = nil
-        let status = pam_get_user(raw, &pointer, nil)
+        // pam_get_user may prompt ("login:"): the user's typing is not database time.
+        let status = LoginDeadline.pausing { pam_get_user(raw, &pointer, nil) }
         guard status == PAM_SUCCESS else { return .failure(Outcome(pamCode: status)) }
         guard let pointer else { return .failure(.userUnknown) }
         return .success(Array(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))))
@@ -60,8 +62,11 @@ struct PAMHandle {
     /// The application's copy of the answer is wiped and freed here.
     func promptHidden(_ text: String) -> Result<SecretBytes?, PromptFailure> {
         var response: UnsafeMutablePointer<CChar>? = nil
-        let status = text.withCString { prompt in
-            pam_mysql_prompt_text(raw, PAM_PROMPT_ECHO_OFF, &response, prompt)
+        // The user's typing is not database time (login_timeout bounds the database work).
+        let status = LoginDeadline.pausing {
+            text.withCString { prompt in
+                pam_mysql_prompt_text(raw, PAM_PROMPT_ECHO_OFF, &response, prompt)
+            }
         }
         defer {
             if let response {

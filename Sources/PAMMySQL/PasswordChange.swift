@@ -77,11 +77,21 @@ extension ModuleCall {
         }
         let sql = SQLStatements.passwordUpdate(options)
         trace("update: \(LogText.escaped(sql, limit: 1024))")
-        if case .failure(let error) = session.execute(sql, parameters: [stored, SecretBytes(user)]) {
+        switch session.execute(sql, parameters: [stored, SecretBytes(user)]) {
+        case .failure(let error):
             _ = session.decision(for: error)
             sqlLog(.alterationFailure)
             return .authtokError
+        case .success(let updated) where updated.rowCount == 0:
+            // The row went away (or no longer matches `where`) since it was read.
+            log(.err, "password of user \"\(userForLog)\" not changed: the UPDATE matched no row")
+            sqlLog(.alterationFailure)
+            return .authtokError
+        case .success:
+            break
         }
+        // The status read before the change may be stale now (a trigger may clear bit 1).
+        session.accountRow = nil
         sqlLog(.alterationSuccess)
         log(.notice, "password changed for user \"\(userForLog)\"")
         if prompted { pam.setToken(.current, newPassword) }

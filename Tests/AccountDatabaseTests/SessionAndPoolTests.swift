@@ -2,6 +2,10 @@ import AccountDatabase
 import PAMMySQLCore
 import XCTest
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Failover order and the skip table, the pool's checkout, return, idle and fork rules, and the
 /// retry-once rule, over fake connections and a clock the test turns.
 final class SessionAndPoolTests: XCTestCase {
@@ -47,6 +51,25 @@ final class SessionAndPoolTests: XCTestCase {
         XCTAssertEqual(error.kind, .unavailable)
         XCTAssertTrue(error.message.hasPrefix("no server of the host list could be connected (2 tried"))
         XCTAssertEqual(failover.order(ConnectionIdentity(options).servers), [0, 1])
+    }
+
+    func testAServerWhoseConnectTheDeadlineCutShortIsNotMarkedAsFailed() {
+        let options = tableOptions(hosts: "a:1,b:2")
+        let slow = servers.opener
+        let session = DatabaseSession(
+            options: options, log: logged.log, pool: pool, failover: failover,
+            open: { options, identity, index in
+                // The first server takes all the time there is, then fails.
+                if index == 0 {
+                    while let left = LoginDeadline.remainingMilliseconds(), left > 0 { usleep(10_000) }
+                    return .failure(DatabaseError(kind: .unavailable, code: 2013, message: "Lost connection"))
+                }
+                return slow(options, identity, index)
+            })
+        let result = LoginDeadline.with(seconds: 1) { session.execute("SELECT 1", parameters: []) }
+        guard case .failure = result else { return XCTFail("no time was left for server 2") }
+        XCTAssertTrue(logged.messages.contains { $0.hasPrefix("login_timeout (7 s) reached before server 2 of 2") }, "\(logged.messages)")
+        XCTAssertEqual(failover.order(session.identity.servers), [0, 1], "server 1 was marked as failed")
     }
 
     func testOneServerIsNotRemembered() {

@@ -201,6 +201,15 @@ final class ArgumentParserTests: XCTestCase {
         XCTAssertEqual(logged.map(\.0), [.info, .info])
         XCTAssertEqual(logged.map(\.1), ["option verbose is set to \"\"", "option table is set to \"a\\x0ab\\x1b\""])
     }
+
+    func testWordAfterASecretValueIsNeverNamed() throws {
+        // `passwd=my secret` without brackets: libpam hands over `passwd=my` and `secret`.
+        logged = []
+        let options = try parse(["passwd=my", "secret", "verbose"])
+        XCTAssertEqual(options.passwd?.withUnsafeBytes { Array($0) }, Array("my".utf8))
+        XCTAssertFalse(logged.contains { $0.1.contains("secret") }, "\(logged)")
+        XCTAssertTrue(logged.contains { $0.1.hasPrefix("unknown option after passwd= not shown") }, "\(logged)")
+    }
 }
 
 final class UnknownOptionLogTests: XCTestCase {
@@ -218,4 +227,5 @@ final class UnknownOptionLogTests: XCTestCase {
         XCTAssertFalse(logged.contains { $0.contains("Secret") }, "\(logged)")
         XCTAssertTrue(logged.allSatisfy { $0.contains("withheld") }, "\(logged)")
     }
+
 }

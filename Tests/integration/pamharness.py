@@ -548,6 +548,7 @@ def run_pam_loop(
     oldauthtok: str | bytes | None = None,
     quiet: bool = False,
     conv_error_when_exhausted: bool = False,
+    answer_delay_ms: int | None = None,
     ruid: int | None = None,
     env: dict[str, str] | None = None,
     preload: bool = True,
@@ -608,6 +609,8 @@ def run_pam_loop(
                 argv += ["-p", a]
         if conv_error_when_exhausted:
             argv.append("-E")
+        if answer_delay_ms is not None:
+            argv += ["-W", str(answer_delay_ms)]
         for name in _flag_names(flags):
             argv += ["-f", _FLAG_SHORT[name]]
         if rhost is not None:

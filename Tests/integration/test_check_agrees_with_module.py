@@ -89,3 +89,13 @@ def test_missing_user_option_fails_in_both(pam_service_factory, our_module, db):
     module, checked = both(pam_service_factory, our_module, db, [f"auth required {{module}} {args}"], "agree")
     assert module.codes[0] == PAM_SERVICE_ERR, module.describe()
     assert checked.returncode == 1 and "missing user" in checked.text, checked.text
+
+
+def test_session_line_without_sqllog_needs_no_database(pam_service_factory, our_module, db):
+    # The module answers success on a session line without sqllog, whatever the database.
+    args = db.pam_args(crypt=0, host="127.0.0.1:1", connect_timeout=1)
+    svc = pam_service_factory(our_module, [f"session required {{module}} {args}"])
+    module = ph.run_pam_loop(svc, "agree", ops=["open"])
+    assert module.code == PAM_SUCCESS, module.describe()
+    checked = check(svc.path, "agree", PASSWORD)
+    assert checked.returncode == 0 and failed_steps(checked.text) == [], checked.text

@@ -514,3 +514,23 @@ def test_row_over_the_packet_limit_is_not_read(pam_service_factory, our_module, 
     assert res.code == 7 and res.logged("4096"), res.describe()
     res = ph.run_pam_loop(svc, "alice", [PASSWORD])
     assert res.code == 0, res.describe()
+
+
+def test_login_timeout_does_not_count_the_users_typing(pam_service_factory, our_module, db):
+    # login_timeout bounds the database work: a user who takes longer than it to type the
+    # password still logs in (the deadline is paused around the conversation).
+    db.add_user("alice", PASSWORD)
+    svc = _service(pam_service_factory, our_module, db, login_timeout=1)
+    res = ph.run_pam_loop(svc, "alice", [PASSWORD], answer_delay_ms=1500)
+    assert res.code == 0, res.describe()
+    assert res.elapsed >= 1.5
+
+
+def test_password_change_with_slow_typing_is_not_cut_by_login_timeout(pam_service_factory, our_module, db):
+    db.add_user("alice", PASSWORD)
+    args = db.pam_args(crypt=1, login_timeout=1)
+    svc = pam_service_factory(our_module, [f"password required {{module}} {args}"])
+    new = "Slow-Typist-9"
+    res = ph.run_pam_loop(svc, "alice", [new, new], ops=["chauthtok"], answer_delay_ms=700)
+    assert res.code == 0, res.describe()
+    assert res.logged('password changed for user "alice"'), res.describe()

@@ -47,7 +47,9 @@ public enum ModuleArgumentParser {
             // (very likely the password) is never looked at, let alone logged as an unknown option.
             if equals == nil, spec.takesValue { throw .missingValue(option: name) }
             let value = equals.map { argument.slice(($0 + 1)..<argument.count) } ?? SecretBytes([])
-            if spec.takesValue, value.isEmpty { afterEmptyValue = name }
+            // The next word may be the rest of this value, cut off by a blank: after an empty
+            // value (`passwd= secret`) or after a secret's (`passwd=my secret`) it is never named.
+            if spec.takesValue, value.isEmpty || spec.isSecret { afterEmptyValue = name }
             try spec.apply(value, to: &updated, origin: "argument \(name)")
             if updated.verbose { lines.append(.trace(spec.traceLine(name: name, value: value))) }
         }

@@ -36,6 +36,7 @@
  *                iteration.  Once they run out, every further prompt gets
  *                resp=NULL (the conversation itself still returns
  *                PAM_SUCCESS), unless -E is given.
+ *   -W MS        wait MS milliseconds before answering each conversation call.
  *   -E           once the answers run out, the conversation function fails
  *                with PAM_CONV_ERR instead of answering NULL.
  *   -f FLAG      disallow_null  -> PAM_DISALLOW_NULL_AUTHTOK for auth and acct
@@ -72,6 +73,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -108,6 +110,7 @@ struct answers {
     int count;
     int next;                   /* reset to 0 at the start of each iteration */
     int fail_when_exhausted;    /* -E */
+    int answer_delay_ms;        /* -W: a user who takes this long to type each answer */
 };
 
 static int quiet;
@@ -141,6 +144,10 @@ static int converse(int num_msg, const struct pam_message **msg,
 
     if (num_msg <= 0 || num_msg > PAM_MAX_NUM_MSG)
         return PAM_CONV_ERR;
+    if (ans->answer_delay_ms > 0) {
+        struct timespec pause = {ans->answer_delay_ms / 1000, (long)(ans->answer_delay_ms % 1000) * 1000000L};
+        while (nanosleep(&pause, &pause) != 0) {}
+    }
     struct pam_response *r = calloc((size_t)num_msg, sizeof *r);
     if (r == NULL)
         return PAM_BUF_ERR;
@@ -295,7 +302,7 @@ int main(int argc, char **argv)
     int nops = 0;
     int opt;
 
-    while ((opt = getopt(argc, argv, "s:u:F:c:n:o:a:A:p:P:NEf:r:R:q")) != -1) {
+    while ((opt = getopt(argc, argv, "s:u:F:c:n:o:a:A:p:P:NEW:f:r:R:q")) != -1) {
         switch (opt) {
         case 's': service = optarg; break;
         case 'u': user = optarg; break;
@@ -330,6 +337,7 @@ int main(int argc, char **argv)
             }
             break;
         case 'E': ans.fail_when_exhausted = 1; break;
+        case 'W': ans.answer_delay_ms = atoi(optarg); break;
         case 'f':
             if (strcmp(optarg, "disallow_null") == 0)
                 disallow_null = 1;
