@@ -42,7 +42,7 @@ extension DatabaseSession {
         let bits = AccountStatus.bits(statusValue: status.value, passwordIsNull: status.passwordIsNull)
         let verdict = AccountStatus.verdict(bits: bits)
         // Escaped only when a line is logged: this runs on every login.
-        func userForLog() -> String { LogText.escaped(bytes: user, limit: 64) }
+        func userForLog() -> String { LogText.userName(user) }
         switch verdict {
         case .expired:
             log(.notice, "account of user \"\(userForLog())\" has expired (status \(bits))")

@@ -2,7 +2,7 @@ import PAMMySQLCore
 
 /// Why a database step failed: the server is out of reach (a temporary failure) or it refused
 /// the statement (a configuration error). Each front end answers in its own terms.
-package struct DatabaseError: Error {
+package struct DatabaseError: Error, Equatable {
     package enum Kind {
         /// The server cannot be reached or stopped answering (connect failure, timeout, lost
         /// connection): a temporary failure.

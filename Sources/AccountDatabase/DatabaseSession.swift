@@ -10,43 +10,36 @@ package final class DatabaseSession {
     package var options: ModuleOptions {
         didSet { optionsChanged() }
     }
-    /// Where and as whom the current options connect; built on first use after each update.
-    package var identity: ConnectionIdentity {
-        if let cachedIdentity { return cachedIdentity }
-        let built = ConnectionIdentity(options)
-        cachedIdentity = built
-        return built
+    /// What the options determine, each part built on first use after an options update: the
+    /// module used to rebuild the status SQL (about 9,000 instructions) on every statement, and
+    /// an authentication needs only some of it.
+    private struct Derived {
+        var identity: ConnectionIdentity?
+        var passwordStatement: String?
+        var statusStatement: String?
+        var statusIsRowLevel: Bool?
     }
+    private var derived = Derived()
+
+    /// `slot`'s value, built now if it is not yet. (No key paths: the runtime instantiates them
+    /// by demangling at first use, which every `su` would pay.)
+    private static func cached<T>(_ slot: inout T?, _ build: () -> T) -> T {
+        if let value = slot { return value }
+        let value = build()
+        slot = value
+        return value
+    }
+
+    /// Where and as whom the current options connect.
+    package var identity: ConnectionIdentity { Self.cached(&derived.identity) { ConnectionIdentity(options) } }
     /// pam_mysql's password SELECT (`SELECT passwdcolumn FROM table WHERE usercolumn = ?`).
-    ///
-    /// The statements are built on first use after each options update: the module used to
-    /// rebuild the status SQL (about 9,000 instructions) on every statement, and an
-    /// authentication needs only one of them.
-    package var passwordStatement: String {
-        if let cachedPasswordStatement { return cachedPasswordStatement }
-        let built = SQLStatements.passwordQuery(options)
-        cachedPasswordStatement = built
-        return built
-    }
+    package var passwordStatement: String { Self.cached(&derived.passwordStatement) { SQLStatements.passwordQuery(options) } }
     /// pam_mysql's account SELECT (`SELECT statcolumn, passwdcolumn …`).
-    package var statusStatement: String {
-        if let cachedStatusStatement { return cachedStatusStatement }
-        let built = SQLStatements.statusQuery(options)
-        cachedStatusStatement = built
-        return built
-    }
+    package var statusStatement: String { Self.cached(&derived.statusStatement) { SQLStatements.statusQuery(options) } }
     /// Whether `statcolumn` is a plain column or expression of the row (not an aggregate), so
     /// the authentication can read the status in the same SELECT without changing the row count.
-    package var statusIsRowLevel: Bool {
-        if let cachedStatusIsRowLevel { return cachedStatusIsRowLevel }
-        let built = SQLStatements.statusColumnIsRowLevel(options)
-        cachedStatusIsRowLevel = built
-        return built
-    }
-    private var cachedIdentity: ConnectionIdentity?
-    private var cachedPasswordStatement: String?
-    private var cachedStatusStatement: String?
-    private var cachedStatusIsRowLevel: Bool?
+    package var statusIsRowLevel: Bool { Self.cached(&derived.statusIsRowLevel) { SQLStatements.statusColumnIsRowLevel(options) } }
+
     package var log: DatabaseLog
     /// False in a set-uid host: its connection is closed at the end instead of pooled.
     package var poolsConnections: Bool
@@ -76,10 +69,7 @@ package final class DatabaseSession {
     deinit { end() }
 
     private func optionsChanged() {
-        cachedIdentity = nil
-        cachedPasswordStatement = nil
-        cachedStatusStatement = nil
-        cachedStatusIsRowLevel = nil
+        derived = Derived()
         log.verbose = options.verbose
     }
 

@@ -45,9 +45,3 @@ package enum ConfigurationProblem: Equatable {
     /// Dovecot treats it.
     case malformedStoredValue(reason: String)
 }
-
-extension DatabaseError: Equatable {
-    package static func == (lhs: DatabaseError, rhs: DatabaseError) -> Bool {
-        lhs.kind == rhs.kind && lhs.code == rhs.code && lhs.message == rhs.message
-    }
-}

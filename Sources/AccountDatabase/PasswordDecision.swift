@@ -14,7 +14,7 @@ package struct LoginRequest {
         self.disallowsEmptyPassword = disallowsEmptyPassword
     }
 
-    var userForLog: String { LogText.escaped(bytes: user, limit: 64) }
+    var userForLog: String { LogText.userName(user) }
 }
 
 extension DatabaseSession {

@@ -35,8 +35,9 @@ package enum SecureExecution {
 
     /// The log line when this process must not initialise Connector/C, else nil. The value of
     /// the variable is not logged: it is the caller's text.
-    package static func refusal() -> String? {
-        guard isActive else { return nil }
+    /// - Parameter privileged: `isActive`, when the caller has just evaluated it.
+    package static func refusal(privileged: Bool = isActive) -> String? {
+        guard privileged else { return nil }
         for name in codeLoadingVariables where getenv(name) != nil {
             return
                 "\(name) is set in the environment of a set-uid or otherwise privileged process: refusing to load the MariaDB client library, which would load code it names"

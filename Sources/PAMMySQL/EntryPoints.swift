@@ -44,14 +44,15 @@ private func run(_ call: PAMCall, pam: PAMHandle, flags: Int32, arguments: [Secr
     }
     let verbose = context.options.verbose
     if verbose { pam.log(.debug, "\(call.functionName)() called.") }
-    if let refusal = SecureExecution.refusal() {
+    let privileged = SecureExecution.isActive
+    if let refusal = SecureExecution.refusal(privileged: privileged) {
         // Before the first libmariadb call of this process, which would load what it names.
         pam.log(.err, refusal)
         return .serviceError
     }
     // A set-uid host's later life (the caller's shell, a changed uid) is not ours to trust with
     // an open connection.
-    context.session.poolsConnections = !SecureExecution.isActive
+    context.session.poolsConnections = !privileged
     let outcome = LoginDeadline.with(seconds: context.options.loginTimeout) {
         runFlow(call, pam: pam, context: context, flags: PAMFlags(rawValue: flags))
     }

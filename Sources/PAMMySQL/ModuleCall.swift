@@ -41,7 +41,7 @@ struct ModuleCall {
         session.log.trace(message())
     }
 
-    var userForLog: String { LogText.escaped(bytes: user, limit: 64) }
+    var userForLog: String { LogText.userName(user) }
 
     /// The login request of this call for `password`.
     func request(_ password: SecretBytes?) -> LoginRequest {

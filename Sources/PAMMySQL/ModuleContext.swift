@@ -10,11 +10,11 @@ final class ModuleContext {
 
     let session: DatabaseSession
 
-    /// The options in force, kept here too so the flows read them without a copy from the
-    /// session's module; each update is handed to the session once (which recomputes the
-    /// connection identity and drops the statements built for the old options).
-    var options = ModuleOptions() {
-        didSet { session.options = options }
+    /// The options in force: the session's (set once per call, which makes the session drop
+    /// what it derived from the old ones).
+    var options: ModuleOptions {
+        get { session.options }
+        set { session.options = newValue }
     }
 
     /// Set when a call's configuration was refused. Every later call on this handle is refused

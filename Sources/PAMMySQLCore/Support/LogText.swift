@@ -24,6 +24,11 @@ public enum LogText {
         return out
     }
 
+    /// A user name as every log line shows it: escaped and cut at 64 bytes.
+    public static func userName(_ user: [UInt8]) -> String {
+        escaped(bytes: user, limit: 64)
+    }
+
     public static func escaped(_ text: String, limit: Int = defaultLimit) -> String {
         escaped(bytes: Array(text.utf8), limit: limit)
     }
