@@ -44,6 +44,12 @@ let package = Package(
             dependencies: ["PAMMySQLCore", "CMariaDB"],
             swiftSettings: lean
         ),
+        // pam.d files as libpam reads them (lines, brackets, continuations, @include), for the
+        // tool and the auth daemon; not linked into the module.
+        .target(
+            name: "PAMStack",
+            dependencies: ["PAMMySQLCore"]
+        ),
         // The PAM module: entry points, the PAM handle, the flows, and the one mapping from the
         // database layer's decisions to PAM codes.
         .target(
@@ -71,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "pam-mysql",
             dependencies: [
-                "AccountDatabase", "PAMMySQLCore", "CPAMAppl",
+                "AccountDatabase", "PAMMySQLCore", "PAMStack", "CPAMAppl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,6 +86,10 @@ let package = Package(
             dependencies: ["PAMMySQLCore"]
         ),
         // The session, pool, failover and decision rules through a fake connection: no server.
+        .testTarget(
+            name: "PAMStackTests",
+            dependencies: ["PAMStack"]
+        ),
         .testTarget(
             name: "AccountDatabaseTests",
             dependencies: ["AccountDatabase", "PAMMySQLCore"]

@@ -1,5 +1,6 @@
 import AccountDatabase
 import PAMMySQLCore
+import PAMStack
 
 #if canImport(Glibc)
 import Glibc

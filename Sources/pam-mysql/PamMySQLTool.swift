@@ -1,5 +1,6 @@
 import ArgumentParser
 import PAMMySQLCore
+import PAMStack
 
 #if canImport(Glibc)
 import Glibc

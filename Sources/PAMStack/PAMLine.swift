@@ -1,19 +1,21 @@
-/// Splitting pam.d lines the way libpam does: fields separated by blanks, a `[...]` field kept
+/// One pam.d line. Splitting pam.d lines the way libpam does: fields separated by blanks, a `[...]` field kept
 /// whole (brackets removed for module arguments, `\]` for a literal `]`).
-struct PAMLine {
-    let number: Int
-    let type: String
-    let control: String
-    let modulePath: String
-    let arguments: [String]
+public struct PAMLine: Sendable, Equatable {
+    public let number: Int
+    public let type: String
+    public let control: String
+    public let modulePath: String
+    public let arguments: [String]
+    /// A `-type` line: libpam skips it silently when the module file is missing.
+    public let ignoresMissingModule: Bool
 
     /// Whether the module path names pam_mysql (ours or the C one: the same options).
-    var isOurModule: Bool {
+    public var isOurModule: Bool {
         let name = modulePath.split(separator: "/").last.map(String.init) ?? modulePath
         return name == "pam_mysql.so" || (name.hasPrefix("pam_mysql") && name.hasSuffix(".so"))
     }
 
-    static func fields(_ text: String) -> [String] {
+    public static func fields(_ text: String) -> [String] {
         var fields: [String] = []
         var current = ""
         var inBracket = false
@@ -52,7 +54,7 @@ struct PAMLine {
     }
 
     /// Parses one line (`type control module args…`, or `module args…` with `moduleOnly`).
-    static func parse(_ text: String, number: Int, moduleOnly: Bool = false) -> PAMLine? {
+    public static func parse(_ text: String, number: Int, moduleOnly: Bool = false) -> PAMLine? {
         var body = text
         if let hash = body.firstIndex(of: "#") { body = String(body[..<hash]) }
         let f = fields(body)
@@ -60,15 +62,27 @@ struct PAMLine {
             guard let module = f.first else { return nil }
             return PAMLine(number: number, type: "", control: "", modulePath: module, arguments: Array(f.dropFirst()))
         }
+        if f.first == "@include", f.count >= 2 {
+            return PAMLine(number: number, type: "@include", control: "", modulePath: f[1], arguments: [])
+        }
         guard f.count >= 3 else { return nil }
         var type = f[0]
-        if type.hasPrefix("-") { type.removeFirst() }
+        let dashed = type.hasPrefix("-")
+        if dashed { type.removeFirst() }
         // The control field may be a bracketed list: its text was collected without brackets.
-        return PAMLine(number: number, type: type, control: f[1], modulePath: f[2], arguments: Array(f.dropFirst(3)))
+        return PAMLine(
+            number: number, type: type, control: f[1], modulePath: f[2], arguments: Array(f.dropFirst(3)),
+            ignoresMissingModule: dashed)
     }
 
     /// Every line of a pam.d file naming our module.
-    static func ourLines(in text: String) -> [PAMLine] {
+    public static func ourLines(in text: String) -> [PAMLine] {
+        lines(in: text).filter(\.isOurModule)
+    }
+
+    /// Every line of a pam.d file (comments and blank lines dropped, `\` continuations joined),
+    /// numbered by the line it starts on. `@include` lines come back with type `@include`.
+    public static func lines(in text: String) -> [PAMLine] {
         var joined: [(Int, String)] = []
         var pending = ""
         var start = 0
@@ -81,30 +95,17 @@ struct PAMLine {
             joined.append((start, pending + raw))
             pending = ""
         }
-        return joined.compactMap { parse($0.1, number: $0.0) }.filter(\.isOurModule)
+        return joined.compactMap { parse($0.1, number: $0.0) }
     }
-}
 
-/// Edit distance, for "did you mean" suggestions.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a)
-    let b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    for i in 1...a.count {
-        var row = [i] + Array(repeating: 0, count: b.count)
-        for j in 1...b.count {
-            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = row
+    public init(
+        number: Int, type: String, control: String, modulePath: String, arguments: [String], ignoresMissingModule: Bool = false
+    ) {
+        self.ignoresMissingModule = ignoresMissingModule
+        self.number = number
+        self.type = type
+        self.control = control
+        self.modulePath = modulePath
+        self.arguments = arguments
     }
-    return previous[b.count]
-}
-
-func closest(to name: String, among candidates: [String]) -> String? {
-    let lowered = name.lowercased()
-    let best = candidates.map { ($0, editDistance(lowered, $0.lowercased())) }.min { $0.1 < $1.1 }
-    guard let best, best.1 <= max(2, name.count / 3) else { return nil }
-    return best.0
 }
