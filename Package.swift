@@ -50,6 +50,11 @@ let package = Package(
             name: "PAMStack",
             dependencies: ["PAMMySQLCore"]
         ),
+        // The auth daemon without I/O: protocol parsers and state machines, its configuration.
+        .target(
+            name: "AuthDaemonCore",
+            dependencies: ["PAMMySQLCore", "PAMStack"]
+        ),
         // The PAM module: entry points, the PAM handle, the flows, and the one mapping from the
         // database layer's decisions to PAM codes.
         .target(
@@ -86,6 +91,10 @@ let package = Package(
             dependencies: ["PAMMySQLCore"]
         ),
         // The session, pool, failover and decision rules through a fake connection: no server.
+        .testTarget(
+            name: "AuthDaemonCoreTests",
+            dependencies: ["AuthDaemonCore", "PAMMySQLCore", "PAMStack"]
+        ),
         .testTarget(
             name: "PAMStackTests",
             dependencies: ["PAMStack"]
