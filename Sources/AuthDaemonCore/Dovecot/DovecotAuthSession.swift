@@ -205,8 +205,9 @@ public struct DovecotAuthSession: Sendable {
         guard let request = requests[id] else { return [] }
         switch step {
         case .challenge(let challenge, let state):
-            let (deadline, overflow) = now.addingReportingOverflow(configuration.requestExpirySeconds &* 1000)
-            requests[id]?.step = .awaitingContinuation(state, deadline: overflow ? UInt64.max : deadline)
+            let (expiry, tooLong) = configuration.requestExpirySeconds.multipliedReportingOverflow(by: 1000)
+            let (deadline, tooLate) = now.addingReportingOverflow(expiry)
+            requests[id]?.step = .awaitingContinuation(state, deadline: tooLong || tooLate ? UInt64.max : deadline)
             return [.send(DovecotReply.cont(id: id, challenge: challenge).encoded)]
         case .refused(let user, let reason):
             requests[id] = nil
