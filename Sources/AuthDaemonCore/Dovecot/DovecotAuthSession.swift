@@ -7,8 +7,11 @@ import PAMMySQLCore
 ///
 /// What closes the connection (as Dovecot does, "BUG: ..."): a first line other than `VERSION`
 /// with major 1, an unknown command, a second `CPID`, a malformed `AUTH` or `CONT`, a duplicate
-/// id, a parameter after `resp=`, a line too long or with a NUL byte, and a temporary failure
-/// (Postfix's 454). What is a `FAIL` (Postfix's 535): everything about one request.
+/// id, a parameter after `resp=`, an `AUTH` without `service=`, a line too long or with a NUL
+/// byte, a request over the in-flight limit when none can make room, and a temporary failure
+/// (Postfix's 454). What is a `FAIL` (Postfix's 535): everything else about one request,
+/// including an unknown mechanism (Dovecot closes there) and a `CONT` for an unknown id
+/// ("Authentication request timed out", as Dovecot).
 public struct DovecotAuthSession: Sendable {
     public let configuration: DovecotSessionConfiguration
 
@@ -150,11 +153,13 @@ public struct DovecotAuthSession: Sendable {
         case .success(let parsed): parameters = parsed
         case .failure: return close("AUTH parameters after resp")
         }
+        // Dovecot closes here too ("didn't specify service in request"); Postfix always sends it.
+        guard let serviceBytes = parameters.service else { return close("AUTH without service") }
         guard makeRoom() else { return close("\(requests.count) requests in flight, all being verified") }
+        // Dovecot closes on an unknown mechanism; a FAIL is enough (Postfix checks the name itself).
         guard let mechanism = DovecotMechanism(requested: Array(fields[2])), configuration.mechanisms.contains(mechanism) else {
             return fail(id, reason: "Unsupported authentication mechanism")
         }
-        guard let serviceBytes = parameters.service else { return fail(id, reason: "Missing service") }
         guard let service = DovecotAuthParameters.serviceName(serviceBytes) else { return fail(id, reason: "Invalid service") }
         if configuration.requireSecuredForPlaintext, mechanism.isPlaintext, !parameters.secured {
             return fail(id, reason: "Plaintext authentication disallowed on non-secure (SSL/TLS) connections")
