@@ -50,6 +50,19 @@ final class SaslauthdDecoderTests: XCTestCase {
         XCTAssertEqual(error.description, "saslauthd request: login field of 257 bytes exceeds the limit of 256 bytes")
     }
 
+    /// Five fields at the limit are one request; more bytes than that never make one longer.
+    func testTheLongestRequestIsFiveFieldsAtTheLimit() {
+        let limits = SaslauthdLimits(maximumFieldLength: 8)
+        XCTAssertEqual(limits.maximumRequestLength, 50)
+        let field = [0x00, 0x08] + [UInt8](repeating: 0x61, count: 8)
+        let buffer = [UInt8]((0..<6).map { _ in field }.joined())
+        guard case .request(let request, let consumed) = SaslauthdDecoder.decode(buffer, limits: limits) else {
+            return XCTFail("not a request")
+        }
+        XCTAssertEqual(consumed, limits.maximumRequestLength)
+        XCTAssertEqual(request.clientAddress, [UInt8](repeating: 0x61, count: 8))
+    }
+
     func testTheLimitIsAtLeastOneByte() {
         XCTAssertEqual(SaslauthdLimits(maximumFieldLength: 0).maximumFieldLength, 1)
         XCTAssertEqual(SaslauthdLimits().maximumFieldLength, 256)
