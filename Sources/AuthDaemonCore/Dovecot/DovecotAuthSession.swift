@@ -85,7 +85,8 @@ public struct DovecotAuthSession: Sendable {
         }
         guard !line.contains(0) else { return close("line with a NUL byte") }
         let fields = line.split(separator: 0x09, omittingEmptySubsequences: false)
-        let command = String(decoding: fields[0], as: UTF8.self)
+        let head = fields.first ?? []
+        let command = String(decoding: head, as: UTF8.self)
         if phase == .awaitingVersion {
             // auth_client_input: the first line must be VERSION with our major version.
             guard command == "VERSION", fields.count >= 2, let major = Self.number(fields[1]) else {
@@ -110,7 +111,7 @@ public struct DovecotAuthSession: Sendable {
             return []
         default:
             // Never the command itself in the log: a mistyped line may be a password.
-            return close("unknown command of \(fields[0].count) bytes")
+            return close("unknown command of \(head.count) bytes")
         }
     }
 
