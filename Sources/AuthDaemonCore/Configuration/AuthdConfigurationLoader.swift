@@ -49,7 +49,13 @@ public enum AuthdConfigurationLoader {
 
         CommandLineOverrides.apply(commandLine, to: &settings, errors: &errors)
         errors += DaemonSection.conflicts(in: settings, path: fileRead ?? "command line")
-        guard errors.isEmpty else { return .failure(AuthdConfigurationErrors(errors)) }
+        guard errors.isEmpty else {
+            // In file order (the command line's, without lines, last), whatever found them.
+            let ordered = errors.enumerated().sorted { a, b in
+                (a.element.line ?? Int.max, a.offset) < (b.element.line ?? Int.max, b.offset)
+            }
+            return .failure(AuthdConfigurationErrors(ordered.map(\.element)))
+        }
         return .success(
             AuthdConfiguration(commandLine: commandLine, configFile: fileRead, settings: settings, sections: sections, notices: notices))
     }
