@@ -204,6 +204,27 @@ final class AuthdConfigurationLoaderTests: XCTestCase {
         XCTAssertEqual(options(try configuration.plan(for: smtp).get().authentication.first)?.db, "second")
     }
 
+    func testWhatReadingAServiceFindsIsLoggedOncePerRead() throws {
+        directory.write("pam.d/smtp", "auth required pam_mysql.so colour=blue\n")
+        let configuration = try load("[daemon]\npam_dir = \(pamDir)\n").get()
+        var lines: [String] = []
+        let log: LogSink = { priority, message in lines.append("\(priority): \(message)") }
+        _ = configuration.plan(forService: Array("smtp".utf8), log: log)
+        _ = configuration.plan(forService: Array("smtp".utf8), log: log)
+        _ = configuration.plan(forService: Array("imap".utf8), log: log)
+        _ = configuration.plan(forService: Array("imap".utf8), log: log)
+        _ = configuration.plan(forService: Array("../x".utf8), log: log)
+        XCTAssertEqual(
+            lines,
+            [
+                "err: \(pamDir)/smtp line 1: unknown option: colour",
+                "err: service \"imap\" refused: \(pamDir)/imap does not exist (libpam would fall back to /etc/pam.d/other; pam-mysql-authd refuses instead)",
+            ])
+        configuration.forgetServices()
+        _ = configuration.plan(forService: Array("imap".utf8), log: log)
+        XCTAssertEqual(lines.count, 3)
+    }
+
     func testReloadReadsEverythingAgainAndAnErrorLeavesTheOldConfigurationUsable() throws {
         directory.write("pam.d/smtp", "auth required pam_mysql.so db=first\n")
         let old = try load("[daemon]\npam_dir = \(pamDir)\nmax_connections = 10\n").get()

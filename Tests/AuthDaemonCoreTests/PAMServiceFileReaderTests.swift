@@ -143,6 +143,17 @@ final class PAMServiceFileReaderTests: XCTestCase {
         guard case .accountFailed(.module(line: 3, "expired")) = fourthResult else { return XCTFail("\(fourthResult)") }
     }
 
+    func testAsyncEvaluationGivesTheSameAnswers() async throws {
+        let plan = try plan("auth requisite pam_mysql.so db=a\nauth required pam_mysql.so\naccount required pam_mysql.so\n").get()
+        var lines: [Int] = []
+        let result = await PAMServiceEvaluation<String>.evaluate(plan) { (call: PAMModuleCall) async -> PAMStepResult<String> in
+            lines.append(call.line)
+            return call.phase == .account ? .failure("expired") : .success
+        }
+        XCTAssertEqual(lines, [1, 2, 3])
+        guard case .accountFailed(.module(line: 3, "expired")) = result else { return XCTFail("\(result)") }
+    }
+
     func testConfigFileIsReadWithTheModulesReaderAndOverridesTheLine() throws {
         let config = directory.write("pam-mysql.conf", "users.database = fromfile\nusers.db_passwd = file-secret\n", mode: 0o600)
         let plan = try plan("auth required pam_mysql.so \(Self.common) config_file=\(config)\n").get()

@@ -50,6 +50,19 @@ public struct PAMServiceEvaluation<Failure> {
             }
         }
     }
+
+    /// The same, for a daemon whose steps are asynchronous.
+    public static func evaluate<E: Error>(
+        _ plan: PAMServicePlan, run: (PAMModuleCall) async throws(E) -> PAMStepResult<Failure>
+    ) async throws(E) -> PAMServiceResult<Failure> {
+        var evaluation = PAMServiceEvaluation(plan: plan)
+        while true {
+            switch evaluation.next() {
+            case .finished(let result): return result
+            case .run(let call): evaluation.record(try await run(call))
+            }
+        }
+    }
 }
 
 public enum PAMServiceResult<Failure> {
