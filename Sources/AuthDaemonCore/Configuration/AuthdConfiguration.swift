@@ -71,7 +71,7 @@ public final class AuthdConfiguration: Sendable {
         if isNew {
             switch resolved {
             case .failure(let refusal): log(.err, refusal.message)
-            case .success(let plan): plan.notices.forEach { log($0.priority, $0.message) }
+            case .success(let plan): for notice in plan.notices { log(notice.priority, notice.message) }
             }
         }
         return resolved
