@@ -64,11 +64,3 @@ public struct PAMServiceEvaluation<Failure> {
         }
     }
 }
-
-public enum PAMServiceResult<Failure> {
-    case success
-    /// The password was refused (or the auth stack failed otherwise).
-    case authenticationFailed(PAMStackFailure<Failure>)
-    /// The password was good but the account check refused the login.
-    case accountFailed(PAMStackFailure<Failure>)
-}

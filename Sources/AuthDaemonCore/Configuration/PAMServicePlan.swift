@@ -43,14 +43,3 @@ public struct PAMServicePlan: @unchecked Sendable {
         accountStacks[index] ?? accountStacks[authentication.count - 1] ?? []
     }
 }
-
-/// A warning for the log, with its priority.
-public struct AuthdNotice: Equatable, Sendable {
-    public let priority: LogPriority
-    public let message: String
-
-    public init(_ priority: LogPriority, _ message: String) {
-        self.priority = priority
-        self.message = message
-    }
-}
