@@ -219,6 +219,8 @@ final class PAMServiceFileReaderTests: XCTestCase {
                 "auth [success=1 default=ignore] pam_mysql.so\nauth requisite pam_deny.so\n",
                 .unsupportedControl(line: 1, .unsupportedBracket("success=1 default=ignore"))
             ),
+            ("auth [required] pam_mysql.so\n", .unsupportedControl(line: 1, .unsupportedBracket("required"))),
+            ("auth\t[sufficient]\tpam_mysql.so\n", .unsupportedControl(line: 1, .unsupportedBracket("sufficient"))),
             ("\n# comment\nauth required\n", .malformedLine(line: 3)),
             ("authentication required pam_mysql.so\n", .unknownType(line: 1, type: "authentication")),
             ("account required pam_mysql.so \(Self.common)\n", .noAuthLine),

@@ -41,7 +41,7 @@ public enum PAMServiceFileReader {
             guard type == "auth" || type == "account" else { return .failure(refuse(.unknownType(line: number, type: line.type))) }
             if line.ignoresMissingModule { return .failure(refuse(.dashedType(line: number, type: type))) }
             let control: PAMControl
-            switch PAMControl.parse(line.control) {
+            switch PAMControl.parse(line.control, isBracket: controlIsBracketed(body)) {
             case .failure(let refusal): return .failure(refuse(.unsupportedControl(line: number, refusal)))
             case .success(let parsed): control = parsed
             }
@@ -113,6 +113,21 @@ public enum PAMServiceFileReader {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// Whether the control field (the second) of a joined line starts with `[`.
+    static func controlIsBracketed(_ line: String) -> Bool {
+        var fields = 0
+        var inField = false
+        for character in line {
+            let isBlank = character == " " || character == "\t"
+            if !isBlank, !inField {
+                fields += 1
+                if fields == 2 { return character == "[" }
+            }
+            inField = !isBlank
+        }
+        return false
     }
 
     /// The file's logical lines as libpam reads them: `\` continuations joined, comments and
