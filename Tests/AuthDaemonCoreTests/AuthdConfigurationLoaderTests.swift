@@ -144,7 +144,7 @@ final class AuthdConfigurationLoaderTests: XCTestCase {
 
     func testAServiceSectionReplacesThePamdFile() throws {
         directory.write("pam.d/smtp", "auth required pam_unix.so\n")
-        directory.write("pam.d/imap", "auth required pam_mysql.so db=frompamd\n")
+        directory.write("pam.d/imap", "auth required pam_mysql.so db=frompamd\naccount required pam_permit.so\n")
         let configuration = try load(
             """
             [daemon]
@@ -194,18 +194,18 @@ final class AuthdConfigurationLoaderTests: XCTestCase {
     // MARK: services resolved lazily, the cache and reloading
 
     func testPamdServicesAreReadOnceUntilForgotten() throws {
-        directory.write("pam.d/smtp", "auth required pam_mysql.so db=first\n")
+        directory.write("pam.d/smtp", "auth required pam_mysql.so db=first\naccount required pam_permit.so\n")
         let configuration = try load("[daemon]\npam_dir = \(pamDir)\n").get()
         let smtp = try ServiceName(validating: "smtp")
         XCTAssertEqual(options(try configuration.plan(for: smtp).get().authentication.first)?.db, "first")
-        directory.write("pam.d/smtp", "auth required pam_mysql.so db=second\n")
+        directory.write("pam.d/smtp", "auth required pam_mysql.so db=second\naccount required pam_permit.so\n")
         XCTAssertEqual(options(try configuration.plan(for: smtp).get().authentication.first)?.db, "first", "kept")
         configuration.forgetServices()
         XCTAssertEqual(options(try configuration.plan(for: smtp).get().authentication.first)?.db, "second")
     }
 
     func testWhatReadingAServiceFindsIsLoggedOncePerRead() throws {
-        directory.write("pam.d/smtp", "auth required pam_mysql.so colour=blue\n")
+        directory.write("pam.d/smtp", "auth required pam_mysql.so colour=blue\naccount required pam_permit.so\n")
         let configuration = try load("[daemon]\npam_dir = \(pamDir)\n").get()
         var lines: [String] = []
         let log: LogSink = { priority, message in lines.append("\(priority): \(message)") }
@@ -226,13 +226,13 @@ final class AuthdConfigurationLoaderTests: XCTestCase {
     }
 
     func testReloadReadsEverythingAgainAndAnErrorLeavesTheOldConfigurationUsable() throws {
-        directory.write("pam.d/smtp", "auth required pam_mysql.so db=first\n")
+        directory.write("pam.d/smtp", "auth required pam_mysql.so db=first\naccount required pam_permit.so\n")
         let old = try load("[daemon]\npam_dir = \(pamDir)\nmax_connections = 10\n").get()
         let smtp = try ServiceName(validating: "smtp")
         _ = old.plan(for: smtp)
 
         directory.write("authd.conf", "[daemon]\npam_dir = \(pamDir)\nmax_connections = 20\n", mode: 0o640)
-        directory.write("pam.d/smtp", "auth required pam_mysql.so db=second\n")
+        directory.write("pam.d/smtp", "auth required pam_mysql.so db=second\naccount required pam_permit.so\n")
         let new = try AuthdConfigurationLoader.reload(old).get()
         XCTAssertEqual(new.settings.limits.maxConnections, 20)
         XCTAssertEqual(options(try new.plan(for: smtp).get().authentication.first)?.db, "second")
@@ -256,7 +256,7 @@ final class AuthdConfigurationLoaderTests: XCTestCase {
             XCTAssertEqual(missing.reason, .missingFile)
         }
         // A service whose file appears after the cache is full is still found.
-        directory.write("pam.d/late", "auth required pam_mysql.so\n")
+        directory.write("pam.d/late", "auth required pam_mysql.so\naccount required pam_permit.so\n")
         XCTAssertNoThrow(try configuration.plan(for: ServiceName(validating: "late")).get())
     }
 

@@ -76,14 +76,21 @@ final class PAMServiceFileReaderTests: XCTestCase {
     }
 
     func testTheCModulesFileNameCounts() throws {
-        let plan = try plan("auth required /lib/security/pam_mysql.so \(Self.common)\n").get()
+        let plan = try plan("auth required /lib/security/pam_mysql.so \(Self.common)\naccount required pam_mysql.so\n").get()
         XCTAssertNotNil(options(plan.authentication[0]))
     }
 
-    func testNoAccountLineMeansNoAccountCheck() throws {
-        let plan = try plan("auth required pam_mysql.so \(Self.common)\n").get()
-        XCTAssertFalse(plan.checksAccount)
-        XCTAssertTrue(plan.accountSteps(afterAuthenticationEndedAt: 0).isEmpty)
+    /// libpam would run /etc/pam.d/other's account lines; the daemon refuses, and pam_permit
+    /// is how a file says "no account check".
+    func testNoAccountLineIsRefusedAndPamPermitMeansNoAccountCheck() throws {
+        guard case .failure(let refused) = plan("auth required pam_mysql.so \(Self.common)\n") else { return XCTFail("accepted") }
+        XCTAssertEqual(refused.reason, .noAccountLine)
+        XCTAssertTrue(
+            refused.message.contains("has no account line (libpam would use the account lines of /etc/pam.d/other"), refused.message)
+        let plan = try plan("auth required pam_mysql.so \(Self.common)\naccount required pam_permit.so\n").get()
+        let account = plan.accountSteps(afterAuthenticationEndedAt: 0)
+        XCTAssertEqual(account.count, 1)
+        guard case .permit = account.first?.module else { return XCTFail("not a permit step") }
     }
 
     // MARK: options carried as the module carries them
@@ -156,14 +163,16 @@ final class PAMServiceFileReaderTests: XCTestCase {
 
     func testConfigFileIsReadWithTheModulesReaderAndOverridesTheLine() throws {
         let config = directory.write("pam-mysql.conf", "users.database = fromfile\nusers.db_passwd = file-secret\n", mode: 0o600)
-        let plan = try plan("auth required pam_mysql.so \(Self.common) config_file=\(config)\n").get()
+        let plan = try plan("auth required pam_mysql.so \(Self.common) config_file=\(config)\naccount required pam_permit.so\n").get()
         XCTAssertEqual(options(plan.authentication[0])?.db, "fromfile")
         XCTAssertEqual(options(plan.authentication[0])?.passwd?.isText("file-secret"), true)
     }
 
     func testAConfigFileOthersCanWriteRefusesTheService() {
         let config = directory.write("pam-mysql.conf", "users.database = x\n", mode: 0o666)
-        guard case .failure(let refusal) = plan("auth required pam_mysql.so config_file=\(config)\n") else { return XCTFail("accepted") }
+        guard case .failure(let refusal) = plan("auth required pam_mysql.so config_file=\(config)\naccount required pam_mysql.so\n") else {
+            return XCTFail("accepted")
+        }
         XCTAssertEqual(
             refusal.reason, .moduleOptions(line: 1, .unusableConfigFile(path: config, problem: .writableByOthers(mode: 0o100666))))
         XCTAssertTrue(refusal.message.contains("line 1: config file \(config) can be written by its group or by others"), refusal.message)
@@ -172,19 +181,22 @@ final class PAMServiceFileReaderTests: XCTestCase {
     func testAMissingConfigFileRefusesTheService() {
         let config = "\(directory.path)/absent.conf"
         XCTAssertEqual(
-            refusal("auth required pam_mysql.so config_file=\(config)\n"),
+            refusal("auth required pam_mysql.so config_file=\(config)\naccount required pam_mysql.so\n"),
             .moduleOptions(line: 1, .unusableConfigFile(path: config, problem: .cannotOpen(errno: ENOENT))))
     }
 
     func testOptionErrorsRefuseTheServiceWithoutTheValue() {
-        guard case .failure(let refusal) = plan("auth required pam_mysql.so crypt=bogus passwd=hunter2\n") else {
+        guard case .failure(let refusal) = plan("auth required pam_mysql.so crypt=bogus passwd=hunter2\naccount required pam_mysql.so\n")
+        else {
             return XCTFail("accepted")
         }
         XCTAssertEqual(refusal.reason, .moduleOptions(line: 1, .invalidCrypt(origin: "argument crypt")))
         XCTAssertFalse(refusal.message.contains("hunter2"))
         XCTAssertFalse(refusal.message.contains("bogus"))
         // A bare `passwd secret`: the module refuses, and the next word is never shown.
-        guard case .failure(let bare) = plan("auth required pam_mysql.so passwd hunter2\n") else { return XCTFail("accepted") }
+        guard case .failure(let bare) = plan("auth required pam_mysql.so passwd hunter2\naccount required pam_mysql.so\n") else {
+            return XCTFail("accepted")
+        }
         XCTAssertEqual(bare.reason, .moduleOptions(line: 1, .missingValue(option: "passwd")))
         XCTAssertFalse(bare.message.contains("hunter2"))
     }
@@ -243,12 +255,15 @@ final class PAMServiceFileReaderTests: XCTestCase {
     }
 
     func testAServiceFileOthersCanWriteIsRefused() {
-        guard case .failure(let refusal) = plan("auth required pam_mysql.so\n", mode: 0o666) else { return XCTFail("accepted") }
+        guard case .failure(let refusal) = plan("auth required pam_mysql.so\naccount required pam_mysql.so\n", mode: 0o666) else {
+            return XCTFail("accepted")
+        }
         XCTAssertEqual(refusal.reason, .unreadableFile(.writableByOthers(mode: 0o100666)))
     }
 
     func testRefusalMessagesNameFileAndLine() {
-        guard case .failure(let refusal) = plan("auth required pam_mysql.so\nauth sufficient pam_ldap.so\n") else {
+        guard case .failure(let refusal) = plan("auth required pam_mysql.so\nauth sufficient pam_ldap.so\naccount required pam_mysql.so\n")
+        else {
             return XCTFail("accepted")
         }
         XCTAssertEqual(

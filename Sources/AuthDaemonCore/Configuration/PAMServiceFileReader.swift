@@ -11,9 +11,9 @@ import Glibc
 /// The file is read with the module's own reader (`ConfigFileReader`): it must be a regular file
 /// that only root (or the daemon's user) can have written, in directories only they can write.
 /// `password` and `session` lines (dashed or not) are ignored: the daemon only authenticates and
-/// checks accounts. No `account` line means no account check (libpam would answer
-/// PAM_PERM_DENIED to saslauthd's `pam_acct_mgmt`, so such a service never worked behind
-/// saslauthd).
+/// checks accounts. A file without auth lines, or without account lines, is refused: libpam
+/// would run the lines of that type from `/etc/pam.d/other` instead (`_pam_dispatch` falls back
+/// per type), which the daemon cannot; `account required pam_permit.so` says "no account check".
 public enum PAMServiceFileReader {
     public static func plan(service: ServiceName, pamDirectory: String) -> Result<PAMServicePlan, ServiceRefusal> {
         let path = pamDirectory.hasSuffix("/") ? pamDirectory + service.text : pamDirectory + "/" + service.text
@@ -59,6 +59,7 @@ public enum PAMServiceFileReader {
             if type == "auth" { auth.append((line, module, control)) } else { account.append((line, module, control)) }
         }
         guard !auth.isEmpty else { return .failure(refuse(.noAuthLine)) }
+        guard !account.isEmpty else { return .failure(refuse(.noAccountLine)) }
 
         var notices: [AuthdNotice] = []
         func note(_ line: Int, _ notice: OptionNotice) {

@@ -1,7 +1,7 @@
 import PAMMySQLCore
 
 /// What the daemon runs for one service: the auth stack, and the account stack after a good
-/// password (empty: no account check).
+/// password (empty only for a `[service]` section with `account = no`).
 ///
 /// Options are carried as the module carries them within one PAM handle: each pam_mysql call
 /// applies its line's arguments on top of the options of the calls before it, and then reads
