@@ -1,8 +1,9 @@
-import AuthDaemonCore
 import Foundation
 import Glibc
 import PAMMySQLCore
 import XCTest
+
+@testable import AuthDaemonCore
 
 /// The daemon's own file, the command line over it, the services it defines, and every error a
 /// load reports (file, line, key; never a value).
@@ -434,6 +435,41 @@ final class AuthdConfigurationLoaderTests: XCTestCase {
             XCTAssertFalse(error.message.contains("hunter2"), error.message)
         }
         XCTAssertEqual(found.first?.message, "\(file) line 2, key paswd: unknown key (did you mean passwd?)")
+    }
+
+    /// Without --config, a missing default file means the defaults (and the command line); a
+    /// default file that is there is read like a named one.
+    func testTheDefaultFileMayBeAbsent() throws {
+        let absent = directory.path + "/pam-mysql-authd.conf"
+        let configuration = try AuthdConfigurationLoader.load(AuthdCommandLine(dovecotSockets: ["/tmp/x/auth"]), defaultConfigFile: absent)
+            .get()
+        XCTAssertNil(configuration.configFile)
+        XCTAssertEqual(configuration.settings.dovecotSockets, [AuthdSocket(path: "/tmp/x/auth", mode: 0o660)])
+
+        directory.write("pam-mysql-authd.conf", "[daemon]\nmax_connections = 7\n", mode: 0o640)
+        let present = try AuthdConfigurationLoader.load(AuthdCommandLine(), defaultConfigFile: absent).get()
+        XCTAssertEqual(present.configFile, absent)
+        XCTAssertEqual(present.settings.limits.maxConnections, 7)
+
+        directory.write("pam-mysql-authd.conf", "[daemon]\nmax_connections = 7\n", mode: 0o666)
+        guard case .failure = AuthdConfigurationLoader.load(AuthdCommandLine(), defaultConfigFile: absent) else {
+            return XCTFail("a default file others can write was used")
+        }
+    }
+
+    /// The shipped example documents every key.
+    func testTheShippedExampleNamesEveryKey() throws {
+        let text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)
+        for key in AuthdConfigurationLoader.daemonKeys {
+            XCTAssertTrue(text.contains("#\(key) = "), "packaging/pam-mysql-authd.conf does not show \(key)")
+        }
+        XCTAssertTrue(text.contains("#account = "))
+        XCTAssertTrue(AuthdConfigurationLoader.serviceKeys.contains("config_file"))
+    }
+
+    static var examplePath: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("packaging/pam-mysql-authd.conf").path
     }
 
     func testTheShippedExampleLoads() throws {
