@@ -22,7 +22,8 @@ public enum PAMServiceFileReader {
         case .failure(.cannotOpen(let code)) where code == ENOENT: return .failure(refuse(.missingFile))
         case .failure(let failure): return .failure(refuse(.unreadableFile(failure)))
         case .success(let contents):
-            // pam.d files hold no secrets: their text may become ordinary strings.
+            // A pam_mysql line may hold the database password (passwd=). PAMLine splits lines as
+            // Strings (as the tool does), which are not wiped; the options keep it as SecretBytes.
             let text = contents.text.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
             return plan(service: service, origin: path, text: text)
         }
