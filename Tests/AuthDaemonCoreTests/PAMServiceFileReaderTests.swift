@@ -161,6 +161,25 @@ final class PAMServiceFileReaderTests: XCTestCase {
         guard case .accountFailed(.module(line: 3, "expired")) = result else { return XCTFail("\(result)") }
     }
 
+    /// A plan built by hand (as a daemon's own tests build one) runs the same way.
+    func testAHandBuiltPlanRunsAuthThenAccount() throws {
+        var options = ModuleOptions()
+        options.db = "mail"
+        let plan = PAMServicePlan(
+            service: smtp, origin: "test",
+            authentication: [
+                PAMStep(line: 1, control: .sufficient, module: .deny), PAMStep(line: 2, control: .required, module: .mysql(options)),
+            ],
+            account: [PAMStep(line: 3, control: .required, module: .mysql(options))])
+        var calls: [PAMPhase] = []
+        let result = PAMServiceEvaluation<String>.evaluate(plan) { call in
+            calls.append(call.phase)
+            return .success
+        }
+        XCTAssertEqual(calls, [.authenticate, .account])
+        guard case .success = result else { return XCTFail("\(result)") }
+    }
+
     func testConfigFileIsReadWithTheModulesReaderAndOverridesTheLine() throws {
         let config = directory.write("pam-mysql.conf", "users.database = fromfile\nusers.db_passwd = file-secret\n", mode: 0o600)
         let plan = try plan("auth required pam_mysql.so \(Self.common) config_file=\(config)\naccount required pam_permit.so\n").get()

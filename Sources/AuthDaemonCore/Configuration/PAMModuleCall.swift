@@ -6,4 +6,11 @@ public struct PAMModuleCall: @unchecked Sendable {
     public let line: Int
     public let control: PAMControl
     public let options: ModuleOptions
+
+    public init(phase: PAMPhase, line: Int, control: PAMControl, options: ModuleOptions) {
+        self.phase = phase
+        self.line = line
+        self.control = control
+        self.options = options
+    }
 }

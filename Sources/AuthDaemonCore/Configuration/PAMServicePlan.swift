@@ -24,6 +24,14 @@ public struct PAMServicePlan: @unchecked Sendable {
     /// complete log line; the plan is usable.
     public let notices: [AuthdNotice]
 
+    /// A plan with one account stack whatever the auth stack did (a daemon's tests, or a plan
+    /// built by hand); the readers build the others.
+    public init(service: ServiceName, origin: String, authentication: [PAMStep], account: [PAMStep], notices: [AuthdNotice] = []) {
+        self.init(
+            service: service, origin: origin, authentication: authentication, accountStacks: [authentication.count - 1: account],
+            notices: notices)
+    }
+
     init(service: ServiceName, origin: String, authentication: [PAMStep], accountStacks: [Int: [PAMStep]], notices: [AuthdNotice]) {
         self.service = service
         self.origin = origin
