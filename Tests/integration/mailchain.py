@@ -227,8 +227,10 @@ class Saslauthd:
     """
 
     def __init__(self, run_dir: Path, *, realm: bool = True, cache: bool = False,
-                 workers: int = 2) -> None:
+                 workers: int = 2, env: dict[str, str] | None = None) -> None:
         self.run_dir = Path(run_dir)
+        # Extra environment (scripts/demo.py preloads the syslog capture to show the module's lines).
+        self.extra_env = dict(env or {})
         self.mux = self.run_dir / "mux"
         self.log_path = self.run_dir.parent / f"{self.run_dir.name}.log"
         self.argv = [SASLAUTHD, "-a", "pam"]
@@ -250,7 +252,7 @@ class Saslauthd:
             # stops, which must not be pytest's.
             self.proc = subprocess.Popen(
                 self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, env=ph.child_env(),
+                start_new_session=True, env=ph.child_env(self.extra_env),
             )
         finally:
             log.close()
