@@ -349,7 +349,7 @@ _live: set[Saslauthd] = set()
 # Postfix
 # --------------------------------------------------------------------------
 
-# main.cf lines of README "Postfix SMTP AUTH" ({service}: the PAM service;
+# main.cf lines of DEVELOPING.md "The mail chain tests" ({service}: the PAM service;
 # the guide leaves smtpd_sasl_service at its default, smtp).
 SMTP_AUTH_SETTINGS = [
     "smtpd_sasl_auth_enable = yes",
@@ -521,7 +521,7 @@ cyrus_sasl_config_path = {cd / "sasl"}
 """
         (cd / "main.cf").write_text(main_cf)
         # The SMTP AUTH settings, applied with postconf -e exactly as the
-        # administrator's guide (README "Postfix SMTP AUTH") says.
+        # layout of DEVELOPING.md "The mail chain tests" says.
         settings = [s.format(service=self.pam_service, key=cd / "key.pem", cert=cd / "cert.pem")
                     for s in SMTP_AUTH_SETTINGS]
         r = subprocess.run([POSTCONF, "-c", str(cd), "-e", *settings],
