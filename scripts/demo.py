@@ -185,6 +185,8 @@ def main() -> int:
         conf_lines = subprocess.run([mc.POSTCONF, "-c", str(postfix.config_dir), "-n"], capture_output=True,
                                     text=True).stdout
         show(f"postconf -c {postfix.config_dir} -n | grep sasl", conf_lines, keep=lambda line: "sasl" in line)
+        print("     (the test harness's layout, AUTH on every smtpd; README's quick start enables it on the")
+        print("     submission service only, with -o overrides, and leaves port 25 as it was)")
         smtpd_conf = postfix.config_dir / "sasl" / "smtpd-chroot.conf"
         show(f"cat {smtpd_conf}", smtpd_conf.read_text())
 

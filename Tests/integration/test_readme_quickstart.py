@@ -36,6 +36,7 @@ import re
 import select
 import shlex
 import shutil
+import socket
 import subprocess
 import termios
 import time
@@ -239,7 +240,6 @@ smtpd_sasl_service = {self.pam_service}
         (cd / "master.cf").write_text(smtp_line.sub(f"127.0.0.1:{self.port} inet n - y - - smtpd", master))
 
     def accepts(self, port: int) -> bool:
-        import socket
         with socket.socket() as s:
             s.settimeout(1)
             return s.connect_ex(("127.0.0.1", port)) == 0
