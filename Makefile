@@ -41,8 +41,9 @@ $(TOOL): $(SOURCES) $(MODULE)
 	strip -o $(TOOL).tmp "$$($(SWIFT) build $(SWIFT_FLAGS) --static-swift-stdlib --show-bin-path)/pam-mysql"
 	mv -f $(TOOL).tmp $(TOOL)
 
+# FORCE=1: replace an installed mail or database server anyway; DRY_RUN=1: say what would happen.
 deps:
-	scripts/install-deps.sh
+	FORCE="$(FORCE)" DRY_RUN="$(DRY_RUN)" scripts/install-deps.sh
 
 $(HELPERS)/pam_loop: Tests/integration/helpers/pam_loop.c
 	mkdir -p $(HELPERS)

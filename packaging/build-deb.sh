@@ -16,6 +16,10 @@ gzip -9n -c man/pam-mysql.1 > "$ROOT/usr/share/man/man1/pam-mysql.1.gz"
 gzip -9n -c man/pam_mysql.8 > "$ROOT/usr/share/man/man8/pam_mysql.8.gz"
 install -m 0644 packaging/debian/copyright "$ROOT/usr/share/doc/$PKG/copyright"
 install -m 0644 packaging/pam-mysql.conf "$ROOT/usr/share/doc/$PKG/examples/pam-mysql.conf"
+# The quick start in short, and the administrator's guide it points at (compressed: over 4 KiB).
+install -m 0644 packaging/README.Debian "$ROOT/usr/share/doc/$PKG/README.Debian"
+gzip -9n -c README.md > "$ROOT/usr/share/doc/$PKG/README.md.gz"
+chmod 0644 "$ROOT/usr/share/doc/$PKG/README.md.gz"
 # The template postinst copies to /etc/pam-mysql.conf (0640) when that file does not exist: not a
 # conffile, because libpam-mysql owns that path as one.
 install -m 0644 packaging/pam-mysql.conf "$ROOT/usr/share/$PKG/pam-mysql.conf"

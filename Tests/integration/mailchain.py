@@ -227,8 +227,10 @@ class Saslauthd:
     """
 
     def __init__(self, run_dir: Path, *, realm: bool = True, cache: bool = False,
-                 workers: int = 2) -> None:
+                 workers: int = 2, env: dict[str, str] | None = None) -> None:
         self.run_dir = Path(run_dir)
+        # Extra environment (scripts/demo.py preloads the syslog capture to show the module's lines).
+        self.extra_env = dict(env or {})
         self.mux = self.run_dir / "mux"
         self.log_path = self.run_dir.parent / f"{self.run_dir.name}.log"
         self.argv = [SASLAUTHD, "-a", "pam"]
@@ -250,7 +252,7 @@ class Saslauthd:
             # stops, which must not be pytest's.
             self.proc = subprocess.Popen(
                 self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, env=ph.child_env(),
+                start_new_session=True, env=ph.child_env(self.extra_env),
             )
         finally:
             log.close()
@@ -347,7 +349,7 @@ _live: set[Saslauthd] = set()
 # Postfix
 # --------------------------------------------------------------------------
 
-# main.cf lines of README "Postfix SMTP AUTH" ({service}: the PAM service;
+# main.cf lines of DEVELOPING.md "The mail chain tests" ({service}: the PAM service;
 # the guide leaves smtpd_sasl_service at its default, smtp).
 SMTP_AUTH_SETTINGS = [
     "smtpd_sasl_auth_enable = yes",
@@ -519,7 +521,7 @@ cyrus_sasl_config_path = {cd / "sasl"}
 """
         (cd / "main.cf").write_text(main_cf)
         # The SMTP AUTH settings, applied with postconf -e exactly as the
-        # administrator's guide (README "Postfix SMTP AUTH") says.
+        # layout of DEVELOPING.md "The mail chain tests" says.
         settings = [s.format(service=self.pam_service, key=cd / "key.pem", cert=cd / "cert.pem")
                     for s in SMTP_AUTH_SETTINGS]
         r = subprocess.run([POSTCONF, "-c", str(cd), "-e", *settings],

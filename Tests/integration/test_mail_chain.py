@@ -30,7 +30,7 @@ What is covered:
     authenticated (250 vs 554), a chrooted smtpd using the Debian socket
     layout, pam.d-examples/smtp as shipped, postfix check clean, clean stop.
 
-The commands of README "Postfix SMTP AUTH" are the ones these tests run
+The commands of DEVELOPING.md "The mail chain tests" are the ones these tests run
 (with test paths): keep the two in step.
 """
 

@@ -297,6 +297,10 @@ def test_deb_installs_works_and_purges(db, pam_service_factory):
     deb = ph.REPO / debs[-1]
     lint = subprocess.run(["lintian", str(deb)], capture_output=True, text=True, timeout=300)
     assert not [l for l in lint.stdout.splitlines() if l.startswith("E:")], lint.stdout
+    # The quick start in short, and the guide it points at.
+    listing = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True).stdout
+    assert "./usr/share/doc/libpam-mysql-swift/README.Debian" in listing, listing
+    assert "./usr/share/doc/libpam-mysql-swift/README.md.gz" in listing, listing
     try:
         inst = subprocess.run(["dpkg", "-i", str(deb)], capture_output=True, text=True, timeout=120)
         assert inst.returncode == 0, inst.stdout + inst.stderr
