@@ -3,7 +3,7 @@ import Glibc
 import PAMMySQLCore
 import XCTest
 
-@testable import AuthDaemonCore
+import AuthDaemonCore
 
 /// The daemon's own file, the command line over it, the services it defines, and every error a
 /// load reports (file, line, key; never a value).
