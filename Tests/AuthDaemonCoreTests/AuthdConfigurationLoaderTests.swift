@@ -1,9 +1,8 @@
+import AuthDaemonCore
 import Foundation
 import Glibc
 import PAMMySQLCore
 import XCTest
-
-import AuthDaemonCore
 
 /// The daemon's own file, the command line over it, the services it defines, and every error a
 /// load reports (file, line, key; never a value).

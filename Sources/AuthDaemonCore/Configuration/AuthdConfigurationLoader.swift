@@ -21,7 +21,9 @@ public enum AuthdConfigurationLoader {
 
     /// `defaultConfigFile` is the file read when the command line names none (tests point it
     /// at a file of their own).
-    package static func load(_ commandLine: AuthdCommandLine, defaultConfigFile: String) -> Result<AuthdConfiguration, AuthdConfigurationErrors> {
+    package static func load(
+        _ commandLine: AuthdCommandLine, defaultConfigFile: String
+    ) -> Result<AuthdConfiguration, AuthdConfigurationErrors> {
         var errors: [AuthdConfigurationError] = []
         var notices: [AuthdNotice] = []
         var settings = AuthdSettings()
