@@ -88,13 +88,13 @@ class AuthDaemon:
     def __init__(self, services: Mapping[str, Sequence[str]] | None = None, *,
                  config: str | None = None, saslauthd: bool = True, dovecot: bool = True,
                  extra_args: Sequence[str] = (), base: Path | None = None,
-                 mux: Path | None = None) -> None:
+                 mux: Path | None = None, auth: Path | None = None) -> None:
         self.base = Path(base) if base else Path(tempfile.mkdtemp(prefix="pmtest-authd-"))
         self.base.chmod(0o755)
         self.pam_dir = self.base / "pam.d"
         self.pam_dir.mkdir(exist_ok=True)
         self.mux = Path(mux) if mux else (self.base / "mux" if saslauthd else None)
-        self.auth = self.base / "auth" if dovecot else None
+        self.auth = Path(auth) if auth else (self.base / "auth" if dovecot else None)
         self.log_path = self.base / "authd.log"
         self.out_path = self.base / "authd.out"
         self.config_path = self.base / "authd.conf" if config is not None else None
@@ -129,14 +129,8 @@ class AuthDaemon:
     # -- lifecycle ------------------------------------------------------------
 
     def start(self, timeout: float = 20) -> "AuthDaemon":
-        out = open(self.out_path, "ab")
-        try:
-            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True,
-                                         env=ph.child_env(), preexec_fn=ph._no_core_dumps)
-        finally:
-            out.close()
-        _live.add(self)
+        """Start and wait until every socket accepts connections."""
+        self.launch()
         deadline = time.monotonic() + timeout
         sockets = [p for p in (self.mux, self.auth) if p is not None]
         while True:
@@ -149,6 +143,26 @@ class AuthDaemon:
                 self.stop()
                 raise RuntimeError(f"pam-mysql-authd not listening after {timeout}s:\n{self.describe()}")
             time.sleep(0.05)
+
+    def run_until_exit(self, timeout: float = 10) -> int | None:
+        """Start and wait for the process to end by itself (a start-up that must fail);
+        None if it was still running after timeout (then it is stopped)."""
+        self.launch()
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            return None
+
+    def launch(self) -> None:
+        out = open(self.out_path, "ab")
+        try:
+            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=out,
+                                         stderr=subprocess.STDOUT, start_new_session=True,
+                                         env=ph.child_env(), preexec_fn=ph._no_core_dumps)
+        finally:
+            out.close()
+        _live.add(self)
 
     @property
     def pid(self) -> int | None:
@@ -197,11 +211,18 @@ class AuthDaemon:
     # -- its log ----------------------------------------------------------------
 
     def log_text(self) -> str:
-        parts = []
-        for p in (self.log_path, self.out_path):
-            with contextlib.suppress(FileNotFoundError):
-                parts.append(p.read_text(errors="replace"))
-        return "".join(parts)
+        """What the daemon logged to --log FILE."""
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def output_text(self) -> str:
+        """Its stdout and stderr (start-up errors before the log is open)."""
+        try:
+            return self.out_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
 
     def log_mark(self) -> int:
         return len(self.log_text())
@@ -220,7 +241,8 @@ class AuthDaemon:
 
     def describe(self) -> str:
         rc = None if self.proc is None else self.proc.poll()
-        return f"argv: {' '.join(self.argv)}\nrc={rc}\nlog:\n{self.log_text()[-6000:]}"
+        return (f"argv: {' '.join(self.argv)}\nrc={rc}\nlog:\n{self.log_text()[-6000:]}\n"
+                f"output:\n{self.output_text()[-3000:]}")
 
     # -- clients ----------------------------------------------------------------
 
