@@ -268,6 +268,25 @@ def _stop_leftovers() -> None:
         d.stop()
 
 
+@contextlib.contextmanager
+def frozen(db: ph.MariaDB, timeout: float = 5):
+    """db.frozen(), returning only once every thread of the server is stopped (SIGSTOP is
+    delivered asynchronously: a query on a warm connection could still be answered)."""
+    with db.frozen():
+        deadline = time.monotonic() + timeout
+        tasks = Path(f"/proc/{db.pid}/task")
+        while time.monotonic() < deadline:
+            states = []
+            for t in tasks.iterdir():
+                with contextlib.suppress(OSError):
+                    stat = (t / "stat").read_bytes()
+                    states.append(stat[stat.rindex(b")") + 2:stat.rindex(b")") + 3])
+            if states and all(s in (b"T", b"t") for s in states):
+                break
+            time.sleep(0.01)
+        yield db
+
+
 def listening(path: Path | None) -> bool:
     """True when something accepts connections on the UNIX socket path."""
     if path is None:
@@ -487,7 +506,12 @@ class DovecotClient:
             self.sock.close()
 
     def send(self, data: bytes | str) -> None:
-        self.sock.sendall(ph._as_bytes(data))
+        """Send; a server that already closed the connection is noted (closed), not raised:
+        reply() then returns None."""
+        try:
+            self.sock.sendall(ph._as_bytes(data))
+        except (BrokenPipeError, ConnectionResetError):
+            self.closed = True
 
     def readline(self, timeout: float | None = None) -> bytes | None:
         """One line without its LF; None when the server closed the connection
@@ -645,21 +669,31 @@ def doveadm_auth_test(auth: Path, user: str, password: str, *fields: str, base: 
 # --------------------------------------------------------------------------
 
 
-def open_idle(path: Path, count: int) -> tuple[list[socket.socket], int]:
-    """Open up to count connections that send nothing; (sockets, how many failed)."""
+def open_idle(path: Path, count: int, timeout: float = 60) -> tuple[list[socket.socket], int]:
+    """Open count connections that send nothing; (sockets, how many failed).  A UNIX
+    socket's connect fails with EAGAIN while the listen backlog is full: that one is
+    retried (the server accepts at its own pace) until timeout."""
     socks, failed = [], 0
+    deadline = time.monotonic() + timeout
     for _ in range(count):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.setblocking(False)
-        try:
-            s.connect(str(path))
-        except (BlockingIOError, InterruptedError):
-            pass
-        except OSError:
-            failed += 1
-            s.close()
-            continue
-        socks.append(s)
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.setblocking(False)
+            try:
+                s.connect(str(path))
+            except BlockingIOError:
+                s.close()
+                if time.monotonic() < deadline:
+                    time.sleep(0.005)
+                    continue
+                failed += 1
+                break
+            except OSError:
+                s.close()
+                failed += 1
+                break
+            socks.append(s)
+            break
     return socks, failed
 
 

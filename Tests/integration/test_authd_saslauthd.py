@@ -291,7 +291,7 @@ def test_database_stopped_is_a_temporary_failure(authd, users):
 
 def test_database_frozen_is_a_temporary_failure_within_8s(authd, users):
     assert authd.sasl("alice", PW, "smtp", REALM).kind == "OK"
-    with users.frozen():
+    with ah.frozen(users):
         r = authd.sasl("alice", PW, "smtp", REALM, timeout=15)
     assert r.kind == "EMPTY" and r.elapsed < 8.5, r
     for _ in range(20):  # the server thaws; a connection cut by the timeout is replaced
