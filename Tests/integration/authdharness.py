@@ -26,7 +26,6 @@ import contextlib
 import dataclasses
 import os
 import re
-import select
 import shutil
 import signal
 import socket

@@ -19,7 +19,6 @@ secured option; the failure log line with rip=.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 
@@ -246,11 +245,15 @@ def test_invalid_base64(authd, users):
     with client(authd) as c:
         c.auth(1, "PLAIN", resp="!!!not base64***")
         assert _fail_or_closed(c.reply()), c.buf
-    with client(authd) as c:
-        conts, r = c.login(2, ALICE, PW)  # the right answers, but now a broken CONT
+    with client(authd) as c:  # LOGIN's answer to "Username:" not base64
         c.auth(3, "LOGIN")
         assert c.reply().command == "CONT"
         c.cont(3, "%%%%")
+        assert _fail_or_closed(c.reply())
+    with client(authd) as c:  # PLAIN's response after an empty CONT, not base64
+        c.auth(4, "PLAIN")
+        assert c.reply().command == "CONT"
+        c.cont(4, "QUJD=extra")
         assert _fail_or_closed(c.reply())
     _after(authd)
 
@@ -280,13 +283,14 @@ def test_nul_bytes(authd, users):
     with client(authd) as c:
         c.send(b"AUTH\t1\tPLAIN\tservice=sm\0tp\tresp=" + plain_response(ALICE, PW).encode() + b"\n")
         assert _fail_or_closed(c.reply())
-    with client(authd) as c:
-        # PLAIN with a fourth part, and a NUL inside the password.
-        r = c.plain(2, ALICE, PW + "\0extra")
-        assert _fail_or_closed(r), r
-        c2 = c if not c.closed else client(authd)
-        c2.auth(3, "PLAIN", resp=b64(b"\0" + ALICE.encode() + b"\0" + PW.encode() + b"\0"))
-        assert _fail_or_closed(c2.reply())
+    with client(authd) as c:  # a NUL inside the password: a fourth part
+        assert _fail_or_closed(c.plain(2, ALICE, PW + "\0extra"))
+    with client(authd) as c:  # a trailing NUL
+        c.auth(3, "PLAIN", resp=b64(b"\0" + ALICE.encode() + b"\0" + PW.encode() + b"\0"))
+        assert _fail_or_closed(c.reply())
+    with client(authd) as c:  # two parts only
+        c.auth(4, "PLAIN", resp=b64(ALICE.encode() + b"\0" + PW.encode()))
+        assert _fail_or_closed(c.reply())
     _after(authd)
 
 

@@ -330,6 +330,27 @@ def test_stale_socket_file_is_replaced(mariadb, users, tmp_path):
         d.destroy()
 
 
+def test_sighup_rereads_service_files_without_dropping_connections(authd, mariadb, users):
+    # A service first asked after start-up is read then; a changed file counts after SIGHUP,
+    # and a Dovecot client connected across the reload keeps its connection.
+    authd.write_service("reload", ah.service_lines(mariadb, crypt=0, **ah.fast_timeouts()))
+    assert authd.sasl("dave", "pw-dave", "reload", REALM).kind == "OK"
+    authd.write_service("reload", ah.service_lines(mariadb, crypt=1, **ah.fast_timeouts()))
+    with authd.dovecot() as c:
+        c.handshake()
+        mark = authd.log_mark()
+        authd.reload()
+        assert authd.wait_log(r"(?i)reload|SIGHUP", mark), authd.log_since(mark)
+        assert authd.sasl("dave", "pw-dave", "reload", REALM).kind == "NO"  # crypt=1 now
+        assert authd.sasl("alice", PW, "reload", REALM).kind == "OK"
+        r = c.plain(1, f"alice@{REALM}", PW, service="reload")
+        assert r is not None and r.command == "OK", r
+    # The file removed: after SIGHUP the service is refused.
+    (authd.pam_dir / "reload").unlink()
+    authd.reload()
+    assert authd.sasl("alice", PW, "reload", REALM).kind == "NO"
+
+
 def test_log_holds_no_secret(authd, mariadb):
     # Last of the file: everything this daemon logged, without any password or the DB password.
     text = authd.log_text()
