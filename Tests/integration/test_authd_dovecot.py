@@ -361,6 +361,7 @@ def test_garbage_and_disconnects(authd, users):
 
 def test_temporary_failure_closes_the_connection(authd, users):
     assert authd.doveadm(ALICE, PW, "service=smtp").ok is True  # warm pooled connection
+    mark = authd.log_mark()
     with users.stopped():
         with client(authd) as c:
             t0 = time.monotonic()
@@ -371,6 +372,9 @@ def test_temporary_failure_closes_the_connection(authd, users):
         assert elapsed < 8, elapsed
         r = authd.doveadm(ALICE, PW, "service=smtp")
         assert r.temporary, r.describe()
+    log = authd.log_since(mark)
+    assert ah.failure_lines(log) == [], log  # nothing for fail2ban to count
+    assert "auth unavailable: " in log and "protocol=dovecot" in log, log
     _after(authd)
 
 

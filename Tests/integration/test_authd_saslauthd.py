@@ -20,6 +20,7 @@ the failure log line and no secret in the log.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import struct
 import subprocess
@@ -285,7 +286,11 @@ def test_database_stopped_is_a_temporary_failure(authd, users):
         assert r.kind == "EMPTY", r  # not a NO: the password was never checked
         t = authd.testsaslauthd("alice", PW, realm=REALM)
         assert t.ok is None, t.describe()
-    assert PW not in authd.log_since(mark)
+    log = authd.log_since(mark)
+    # Logged as unavailable, never as the `auth failure:` line fail2ban counts.
+    assert ah.failure_lines(log) == [], log
+    assert re.search(rf'auth unavailable: user="alice@{re.escape(REALM)}" service=smtp protocol=saslauthd', log), log
+    assert PW not in log and WRONG not in log
     assert authd.sasl("alice", PW, "smtp", REALM).kind == "OK"  # back
 
 
