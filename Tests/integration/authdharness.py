@@ -79,7 +79,8 @@ class AuthDaemon:
         base/pam.d/<service>   the service files (write_service)
         base/mux               the saslauthd-protocol socket
         base/auth              the Dovecot-protocol socket
-        base/authd.conf        the daemon's own file, when config is given
+        base/authd.conf        the daemon's own file (0600), when config is given
+        base/control           its control socket (--control)
         base/authd.log         --log FILE
         base/authd.out         its stdout and stderr
     """
@@ -96,9 +97,13 @@ class AuthDaemon:
         self.auth = Path(auth) if auth else (self.base / "auth" if dovecot else None)
         self.log_path = self.base / "authd.log"
         self.out_path = self.base / "authd.out"
+        self.control = self.base / "control"
         self.config_path = self.base / "authd.conf" if config is not None else None
         if config is not None:
-            self.config_path.write_text(config)
+            # 0600 root, as the daemon wants a file that may hold database passwords.
+            fd = os.open(self.config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(config)
         self.extra_args = list(extra_args)
         self.proc: subprocess.Popen | None = None
         for name, lines in (services or {}).items():
@@ -106,7 +111,9 @@ class AuthDaemon:
 
     @property
     def argv(self) -> list[str]:
-        argv = [str(require_authd()), "--pam-dir", str(self.pam_dir), "--log", str(self.log_path)]
+        # Its own control socket: the default (/run/pam-mysql-authd/control) is one per machine.
+        argv = [str(require_authd()), "--pam-dir", str(self.pam_dir), "--log", str(self.log_path),
+                "--control", str(self.control)]
         if self.config_path is not None:
             argv += ["--config", str(self.config_path)]
         if self.mux is not None:

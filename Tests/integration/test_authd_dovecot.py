@@ -13,8 +13,9 @@ response; LOGIN with its prompts; authzid rules; several requests in flight on o
 connection; the user= spelling (client's, or the database's with ok_user = database);
 invalid base64, overlong lines, NUL bytes, TAB in a name, unknown mechanism, missing
 service, unknown commands, abandoned requests; a temporary failure closes the connection
-(no FAIL, doveadm exits 75); 2000 idle connections do not stop a new client; the
-secured option; the failure log line with rip=.
+(no FAIL, doveadm exits 75); 2000 idle connections (max_connections = 4096) do not stop a new
+client; over max_connections new connections are closed with a log line and the daemon
+recovers; the secured option; the failure log line with rip=.
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ def services(mariadb) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def authd(mariadb):
-    d = AuthDaemon(services(mariadb), saslauthd=False).start()
+    # Room for the 2000 idle connections of test_2000_idle_connections_do_not_stop_a_new_client
+    # (the default max_connections is 1024).
+    d = AuthDaemon(services(mariadb), saslauthd=False, config="[daemon]\nmax_connections = 4096\n").start()
     try:
         yield d
     finally:
@@ -59,7 +62,7 @@ def authd(mariadb):
 @pytest.fixture(scope="module")
 def authd_strict(mariadb):
     d = AuthDaemon(services(mariadb), saslauthd=False,
-                   config="[daemon]\nrequire_secured = yes\nok_user = database\n").start()
+                   config="[daemon]\nrequire_secured = yes\nok_user = database\nmax_connections = 40\n").start()
     try:
         yield d
     finally:
@@ -392,6 +395,38 @@ def test_2000_idle_connections_do_not_stop_a_new_client(authd, users):
     finally:
         ah.close_all(socks)
     assert authd.running, authd.describe()
+
+
+def test_connection_limit_refuses_with_a_log_line_and_recovers(authd_strict, users):
+    # max_connections = 40: the 41st and later connections are not served (closed), the
+    # daemon says so and serves again once the idle ones are gone.
+    mark = authd_strict.log_mark()
+    socks, failed = ah.open_idle(authd_strict.auth, 60, timeout=10)
+    try:
+        time.sleep(0.5)
+        with ah.DovecotClient(authd_strict.auth) as c:
+            try:
+                c.handshake()
+                r = c.plain(1, ALICE, PW, "secured")
+            except (ConnectionError, TimeoutError):
+                r = None
+        assert r is None, r  # over the limit: not served
+        assert authd_strict.wait_log(r"(?i)connection", mark), authd_strict.log_since(mark)
+    finally:
+        ah.close_all(socks)
+    assert authd_strict.running, authd_strict.describe()
+    deadline = time.monotonic() + 5
+    while True:
+        with ah.DovecotClient(authd_strict.auth) as c:
+            try:
+                c.handshake()
+                r = c.plain(2, ALICE, PW, "secured")
+            except (ConnectionError, TimeoutError):
+                r = None
+        if (r is not None and r.command == "OK") or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert r is not None and r.command == "OK", r
 
 
 def test_secured_option(authd, authd_strict, users):
