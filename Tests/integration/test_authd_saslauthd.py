@@ -8,13 +8,16 @@ shows the option that keeps login and realm apart.
 
 Covered: right / wrong / unknown user; login@realm joined as `saslauthd -r` does and
 kept apart with join_realm = no; the 5th field (client address) in the same write, and
-a 4-field request answered at once (never waiting for a 5th); fields over 256 bytes;
+a 4-field request answered at once (never waiting for a 5th), one request per connection
+(EOF after the reply); the service field selects the configuration; fields over 256 bytes;
 empty login and password; garbage, half requests and disconnects (the daemon stays up
 and serves the next client, also while a half request is held open); the account check
 (statcolumn); a service without a pam.d file and invalid service names refused with a
 log line; the database stopped or frozen gives the empty reply (temporary failure, not
-NO); a second daemon never unlinks the live socket; a stale socket file is replaced;
-the failure log line and no secret in the log.
+NO, logged as `auth unavailable:`, never as `auth failure:`); a second daemon never
+unlinks the live socket; a stale socket file is replaced; SIGHUP re-reads a changed
+service file without dropping a connected client; the failure log line and no secret
+in the log.
 """
 
 from __future__ import annotations
