@@ -185,7 +185,7 @@ def test_four_fields_answered_without_waiting_for_a_fifth(authd, users):
         # One request per connection: after the reply the daemon shuts its side down (EOF).
         s.settimeout(3)
         tail = s.recv(10)
-    assert r.kind == "OK" and r.elapsed < 1.0, r
+    assert r.kind == "OK" and r.elapsed < 2.0, r
     assert tail == b"", tail
     # The same in two writes (fields split over packets): still one answer.
     with ah.SaslauthdClient(authd.mux).connect() as s:
@@ -195,7 +195,7 @@ def test_four_fields_answered_without_waiting_for_a_fifth(authd, users):
         t0 = time.monotonic()
         s.sendall(data[7:])
         r = ah.read_sasl_reply(s, 5, t0)
-    assert r.kind == "OK" and r.elapsed < 1.0, r
+    assert r.kind == "OK" and r.elapsed < 2.0, r
 
 
 def test_fields_over_256_bytes(authd, users):
