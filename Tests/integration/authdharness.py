@@ -42,9 +42,6 @@ AUTHD = Path(os.environ.get("AUTHD", str(ph.BUILD_DIR / "pam-mysql-authd")))
 TESTSASLAUTHD = "testsaslauthd"
 DOVEADM = "doveadm"
 
-# saslauthd's field limit (MAX_REQ_LEN, saslauthd-main.h).
-SASL_FIELD_MAX = 256
-
 
 def require_authd() -> Path:
     """The daemon binary, or a test failure that says how to get it."""
@@ -193,7 +190,6 @@ class AuthDaemon:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(10)
-                self.killed = True
         _live.discard(self)
         return self.proc.returncode
 
