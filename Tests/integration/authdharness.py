@@ -86,6 +86,7 @@ class AuthDaemon:
                  config: str | None = None, saslauthd: bool = True, dovecot: bool = True,
                  extra_args: Sequence[str] = (), base: Path | None = None,
                  mux: Path | None = None, auth: Path | None = None) -> None:
+        self.binary = require_authd()  # before anything is created
         self.base = Path(base) if base else Path(tempfile.mkdtemp(prefix="pmtest-authd-"))
         self.base.chmod(0o755)
         self.pam_dir = self.base / "pam.d"
@@ -109,7 +110,7 @@ class AuthDaemon:
     @property
     def argv(self) -> list[str]:
         # Its own control socket: the default (/run/pam-mysql-authd/control) is one per machine.
-        argv = [str(require_authd()), "--pam-dir", str(self.pam_dir), "--log", str(self.log_path),
+        argv = [str(self.binary), "--pam-dir", str(self.pam_dir), "--log", str(self.log_path),
                 "--control", str(self.control)]
         if self.config_path is not None:
             argv += ["--config", str(self.config_path)]
@@ -132,20 +133,24 @@ class AuthDaemon:
     # -- lifecycle ------------------------------------------------------------
 
     def start(self, timeout: float = 20) -> "AuthDaemon":
-        """Start and wait until every socket accepts connections."""
+        """Start and wait until every socket accepts connections.  On failure the process
+        is stopped and the directory removed (destroy), the log kept in the error."""
         self.launch()
         deadline = time.monotonic() + timeout
         sockets = [p for p in (self.mux, self.auth) if p is not None]
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"pam-mysql-authd exited at start-up (rc={self.proc.returncode}):\n"
-                                   f"{self.describe()}")
+                why = f"exited at start-up (rc={self.proc.returncode})"
+                break
             if all(listening(p) for p in sockets):
                 return self
             if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"pam-mysql-authd not listening after {timeout}s:\n{self.describe()}")
+                why = f"not listening after {timeout}s"
+                break
             time.sleep(0.05)
+        text = self.describe()
+        self.destroy()
+        raise RuntimeError(f"pam-mysql-authd {why}:\n{text}")
 
     def run_until_exit(self, timeout: float = 10) -> int | None:
         """Start and wait for the process to end by itself (a start-up that must fail);

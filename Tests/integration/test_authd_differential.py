@@ -68,8 +68,8 @@ def test_saslauthd_and_the_daemon_give_the_same_answers(saslauthd, pam_service_f
     authd = AuthDaemon(dovecot=False)
     for label, opts, _ in groups:
         authd.write_service(str(svcs[label]), module_lines(db, **opts))
-    authd.start()
     try:
+        authd.start()
         diffs, count = [], 0
         for label, _, cases in groups:
             svc = str(svcs[label])
@@ -109,8 +109,8 @@ def test_database_down_saslauthd_says_no_the_daemon_says_try_again(saslauthd, pa
     svc = pam_service_factory(our_module, lines)
     authd = AuthDaemon(dovecot=False)
     authd.write_service(str(svc), lines)
-    authd.start()
     try:
+        authd.start()
         assert saslauthd.check(svc, "down", PW, realm=REALM).ok is True
         assert authd.testsaslauthd("down", PW, service=str(svc), realm=REALM).ok is True
         with db.stopped():
