@@ -462,14 +462,23 @@ class Postfix:
     opens; the test writes that /etc/pam.d file.
     """
 
-    def __init__(self, root: MailRoot, pam_service: str, mux: Path) -> None:
+    def __init__(self, root: MailRoot, pam_service: str, mux: Path | None,
+                 sasl_type: str = "cyrus", dovecot_path: str = "private/auth") -> None:
+        """sasl_type "cyrus": Cyrus SASL with pwcheck_method saslauthd at mux (and the
+        chroot listener at mux's path inside the queue directory); "dovecot":
+        smtpd_sasl_type = dovecot, both listeners at smtpd_sasl_path = dovecot_path
+        (relative to the queue directory, as Postfix's own docs write private/auth)."""
+        if sasl_type not in ("cyrus", "dovecot"):
+            raise ValueError(sasl_type)
+        self.sasl_type = sasl_type
+        self.dovecot_path = dovecot_path
         self.root = root
         self.config_dir = root.base / "postfix"
         self.queue_dir = root.spool
         self.data_dir = root.base / "data"
         self.maillog = root.base / "maillog"
         self.pam_service = pam_service
-        self.mux = Path(mux)
+        self.mux = Path(mux) if mux is not None else None
         self.port = ph.free_port()
         self.chroot_port = ph.free_port()
         while self.chroot_port == self.port:
@@ -493,7 +502,7 @@ class Postfix:
             check=True, capture_output=True, timeout=60,
         )
         (cd / "key.pem").chmod(0o600)
-        chroot_mux = "/" + str(self.mux.relative_to(self.queue_dir))
+        chroot_mux = "/" + str(self.mux.relative_to(self.queue_dir)) if self.mux else None
         main_cf = f"""\
 compatibility_level = 3.6
 queue_directory = {self.queue_dir}
@@ -524,23 +533,29 @@ cyrus_sasl_config_path = {cd / "sasl"}
         # layout of DEVELOPING.md "The mail chain tests" says.
         settings = [s.format(service=self.pam_service, key=cd / "key.pem", cert=cd / "cert.pem")
                     for s in SMTP_AUTH_SETTINGS]
+        if self.sasl_type == "dovecot":
+            settings = [s.replace("smtpd_sasl_type = cyrus", "smtpd_sasl_type = dovecot")
+                        .replace("smtpd_sasl_path = smtpd", f"smtpd_sasl_path = {self.dovecot_path}")
+                        for s in settings]
         r = subprocess.run([POSTCONF, "-c", str(cd), "-e", *settings],
                            capture_output=True, text=True, timeout=60, env=ph.child_env())
         if r.returncode != 0 or r.stderr:
             raise RuntimeError(f"postconf -e failed: {r.stderr}")
+        chroot_sasl_path = "smtpd-chroot" if self.sasl_type == "cyrus" else self.dovecot_path
         master_cf = (
             f"127.0.0.1:{self.port} inet n - n - - smtpd\n"
             f"127.0.0.1:{self.chroot_port} inet n - y - - smtpd\n"
-            "  -o smtpd_sasl_path=smtpd-chroot\n"
+            f"  -o smtpd_sasl_path={chroot_sasl_path}\n"
             + _MASTER_CF_SERVICES
         )
         (cd / "master.cf").write_text(master_cf)
-        (cd / "sasl" / "smtpd.conf").write_text(
-            f"pwcheck_method: saslauthd\nmech_list: PLAIN LOGIN\nsaslauthd_path: {self.mux}\n"
-        )
-        (cd / "sasl" / "smtpd-chroot.conf").write_text(
-            f"pwcheck_method: saslauthd\nmech_list: PLAIN LOGIN\nsaslauthd_path: {chroot_mux}\n"
-        )
+        if self.sasl_type == "cyrus":
+            (cd / "sasl" / "smtpd.conf").write_text(
+                f"pwcheck_method: saslauthd\nmech_list: PLAIN LOGIN\nsaslauthd_path: {self.mux}\n"
+            )
+            (cd / "sasl" / "smtpd-chroot.conf").write_text(
+                f"pwcheck_method: saslauthd\nmech_list: PLAIN LOGIN\nsaslauthd_path: {chroot_mux}\n"
+            )
 
     # -- lifecycle ------------------------------------------------------------
 
