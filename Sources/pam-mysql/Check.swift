@@ -32,7 +32,7 @@ struct Checker {
         var refused: OptionError?
         for line in lines {
             let place = line.type.isEmpty ? origin : "\(origin) line \(line.number) (\(line.type) \(line.control))"
-            report.info("== \(place): \(line.modulePath)")
+            report.heading("\(place): \(line.modulePath)")
             if let refused {
                 report.fail(
                     "options", "\(refused.message) (an earlier line was refused, so the module refuses this one too)",
@@ -330,7 +330,7 @@ struct Checker {
         default:
             // crypt=0 takes any value (and crypt=1 many): a shape of another mode is worth a word.
             if options.crypt != .dovecot, let shape = storedValueShape(session, user: Array(user.utf8)), let setting = shape.setting,
-                shape.mode != options.crypt
+                shape.isDistinctive, shape.mode != options.crypt
             {
                 report.warn(
                     "stored value", "accepted by \(options.crypt.label), but it looks like \(shape.format)",

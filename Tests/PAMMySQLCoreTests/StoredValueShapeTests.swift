@@ -45,9 +45,15 @@ final class StoredValueShapeTests: XCTestCase {
     }
 
     func testPlainTextHasNoGuess() {
-        for value in ["", "secret", "correct horse battery staple", "S3cret-Pa55-word"] {
+        for value in ["", "secret", "correct horse battery staple", "S3cret-Pa55-word", String(repeating: "x", count: 600)] {
             XCTAssertNil(shape(value), value)
         }
+    }
+
+    func testShapesAPlainPasswordMayHaveAreNotDistinctive() {
+        XCTAssertEqual(shape("Password12345")?.isDistinctive, false)  // DES-crypt's shape
+        XCTAssertEqual(shape("KnpQ4g1j1OR0Fb9Lksze2BcmJdZhYmNkMTIzNA==")?.isDistinctive, false)
+        XCTAssertEqual(shape(Self.vectors[0].0)?.isDistinctive, true)
     }
 
     func testTheHintNamesTheSettingOnlyWhenTheModeDiffers() {

@@ -537,6 +537,15 @@ def test_check_guesses_the_format_of_a_value_that_does_not_verify(tool, db, stor
     assert verdict(r.text, step) == verdict_word and hint in r.text, r.text
 
 
+@pytest.mark.parametrize("plain", ["Password12345", "Abcdefgh1234567890ZYXWVUTsrqponm"])
+def test_check_plain_passwords_of_a_hash_like_shape_are_no_warning(tool, db, plain):
+    # 13 letters and digits are DES-crypt's shape, 32 base64 characters SSHA's: under crypt=0
+    # they are most likely what they are, plain passwords.
+    db.add_user("pia", plain)
+    r = run(tool, "check", "--line", line(db, crypt=0), "pia", "--password-stdin", stdin=plain + "\n", secrets=secrets_of(db, plain))
+    assert r.returncode == 0 and verdict(r.text, "stored value") == "OK" and "looks like" not in r.text, r.text
+
+
 def test_check_gives_no_guess_when_the_format_is_right(tool, db):
     db.add_user("gil", CRYPT_SHA512)
     r = run(tool, "check", "--line", line(db, crypt=1), "gil", "--password-stdin", stdin="secret\n",

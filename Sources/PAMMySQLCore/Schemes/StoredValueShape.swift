@@ -12,11 +12,15 @@ public struct StoredValueShape: Equatable, Sendable {
     public let setting: String?
     /// The mode that setting names, to tell whether the guess agrees with the configured one.
     public let mode: CryptMode?
+    /// False for shapes a plain password may well have (13 letters and digits are DES-crypt's
+    /// shape, base64-like text SSHA's): worth a word when a value fails, not when it is accepted.
+    public let isDistinctive: Bool
 
-    public init(format: String, setting: String?, mode: CryptMode?) {
+    public init(format: String, setting: String?, mode: CryptMode?, isDistinctive: Bool = true) {
         self.format = format
         self.setting = setting
         self.mode = mode
+        self.isDistinctive = isDistinctive
     }
 
     /// The sentence for a value that does not verify under `configured`: what it looks like and
@@ -46,14 +50,16 @@ public struct StoredValueShape: Equatable, Sendable {
             for i in range where !test(bytes[i]) { return false }
             return true
         }
-        let crypt = { (name: String) in StoredValueShape(format: name, setting: "crypt=1", mode: .crypt) }
+        let crypt = { (name: String, distinctive: Bool) in
+            StoredValueShape(format: name, setting: "crypt=1", mode: .crypt, isDistinctive: distinctive)
+        }
         // crypt(3) methods, by their libxcrypt prefixes (crypt(5)).
         let cryptPrefixes: [(String, String)] = [
             ("$6$", "SHA-512-crypt ($6$)"), ("$5$", "SHA-256-crypt ($5$)"), ("$1$", "MD5-crypt ($1$)"),
             ("$2y$", "bcrypt ($2y$)"), ("$2b$", "bcrypt ($2b$)"), ("$2a$", "bcrypt ($2a$)"), ("$y$", "yescrypt ($y$)"),
             ("$gy$", "gost-yescrypt ($gy$)"), ("$7$", "scrypt ($7$)"), ("$sha1$", "SHA-1-crypt ($sha1$)"),
         ]
-        for (prefix, name) in cryptPrefixes where starts(prefix) { return crypt(name) }
+        for (prefix, name) in cryptPrefixes where starts(prefix) { return crypt(name, true) }
         if starts("$argon2id$") || starts("$argon2i$") {
             let name = starts("$argon2id$") ? "ARGON2ID" : "ARGON2I"
             return StoredValueShape(
@@ -91,14 +97,18 @@ public struct StoredValueShape: Equatable, Sendable {
         let isCryptAlphabet = { (b: UInt8) in
             (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 46 || b == 47
         }
-        if count == 13, all(0..<13, isCryptAlphabet) { return crypt("DES-crypt (13 characters)") }
-        if count == 20, bytes[0] == UInt8(ascii: "_"), all(1..<20, isCryptAlphabet) { return crypt("BSDi extended DES-crypt (_)") }
+        if count == 13, all(0..<13, isCryptAlphabet) { return crypt("DES-crypt (13 characters)", false) }
+        if count == 20, bytes[0] == UInt8(ascii: "_"), all(1..<20, isCryptAlphabet) { return crypt("BSDi extended DES-crypt (_)", false) }
         // SSHA: base64 of a 20-byte SHA-1 digest and a salt of 4 bytes or more (crypt=7).
         let isBase64 = { (b: UInt8) in
             (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 43 || b == 47 || b == 61
         }
-        if count >= 32, count % 4 == 0, all(0..<count, isBase64) {
-            return StoredValueShape(format: "base64 of a salted SHA-1 (SSHA)", setting: "crypt=7", mode: .ssha)
+        // Random bytes in base64 have upper and lower case letters and digits.
+        if count >= 32, count % 4 == 0, all(0..<count, isBase64),
+            !all(0..<count, { !($0 >= 65 && $0 <= 90) }), !all(0..<count, { !($0 >= 97 && $0 <= 122) }),
+            !all(0..<count, { !($0 >= 48 && $0 <= 57) })
+        {
+            return StoredValueShape(format: "base64 of a salted SHA-1 (SSHA)", setting: "crypt=7", mode: .ssha, isDistinctive: false)
         }
         return nil
     }
