@@ -659,3 +659,23 @@ def test_hash_verify_guesses_the_format_of_a_value_of_another_scheme(tool):
 def test_hash_verify_stored_file_missing_is_a_usage_error(tool, tmp_path):
     r = run(tool, "hash", "--verify", "--crypt", "1", "--password-stdin", "--stored-file", str(tmp_path / "none"), stdin="x\n")
     assert r.returncode == 64 and "cannot open" in r.text, r.text
+
+
+def test_hash_verify_refuses_a_weak_dovecot_scheme_like_the_module_unless_allowed(tool):
+    made = run(tool, "hash", "--scheme", "dovecot:SMD5", "--password-stdin", stdin=PASSWORD + "\n")
+    stored = made.stdout.decode().strip()
+    args = ["hash", "--verify", "--crypt", "dovecot", "--password-stdin", "--stored-stdin"]
+    strict = run(tool, *args, stdin=f"{PASSWORD}\n{stored}\n", secrets=(PASSWORD, stored))
+    assert strict.returncode == 1 and "does not verify: not a valid crypt=dovecot value" in strict.text, strict.text
+    lenient = run(tool, *args, "--allow-weak-schemes", stdin=f"{PASSWORD}\n{stored}\n", secrets=(PASSWORD, stored))
+    assert lenient.returncode == 0 and "verified (crypt=dovecot)" in lenient.text, lenient.text
+
+
+@pytest.mark.parametrize("args", [["check", "--line", "pam_mysql.so db=x", "u", "--password"], ["hash"],
+                                  ["hash", "--verify", "--crypt", "1"]])
+def test_no_terminal_to_ask_on_is_a_usage_error(tool, args):
+    # A new session has no controlling terminal: /dev/tty cannot be opened.
+    r = subprocess.run([str(tool), *args], stdin=subprocess.DEVNULL, capture_output=True, timeout=60, env=ph.child_env(),
+                       start_new_session=True)
+    assert r.returncode == 64 and b"no terminal to ask for the password on; use --password-stdin" in r.stderr, r.stderr
+    assert r.stdout == b"", r.stdout
