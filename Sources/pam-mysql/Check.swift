@@ -118,7 +118,7 @@ struct Checker {
             report.warn(
                 "saslauthd",
                 "nullok: saslauthd never passes PAM_DISALLOW_NULL_AUTHTOK, so a user whose stored password is NULL logs in "
-                    + "with any password (and an empty one with the empty password)",
+                    + "with any password (and one whose stored password is empty, with an empty password)",
                 fix: "remove nullok from the lines saslauthd uses")
         }
         if options.useFirstPass {
