@@ -1,6 +1,7 @@
 // fuzz-schemes: every stored-hash parser. Byte 0 picks the mode (low 4 bits, modulo the 11
 // modes) and flags (0x10 use_323_passwd, 0x20 allow_weak_schemes, 0x40/0x80 below); the rest is
-// password NUL stored [NUL user]. Also Base64 and Hex decoding of the stored value.
+// password NUL stored [NUL user]. Also Base64 and Hex decoding of the stored value, and the
+// format guess `pam-mysql check` makes of a value that does not verify.
 func fuzzSchemes(_ input: [UInt8]) {
     guard let first = input.first else { return }
     let mode = CryptMode.allCases[Int(first & 0x0F) % CryptMode.allCases.count]
@@ -13,6 +14,7 @@ func fuzzSchemes(_ input: [UInt8]) {
     _ = PasswordSchemes.verify(mode: mode, password: password, stored: stored, context: context)
     _ = Base64.decode(stored)
     _ = Hex.decode(stored)
+    _ = StoredValueShape.guess(stored)?.hint(configured: mode)
 
     // Flag 0x40: the invariant that what a password change writes, a login accepts.
     // NewPasswordHash.make for this mode (0x80: the `md5` flag; the password length picks

@@ -2,7 +2,11 @@
 # Builds build/libpam-mysql-swift_<version>_<arch>.deb with dpkg-deb from build/pam_mysql.so,
 # build/pam-mysql and man/. Usage: packaging/build-deb.sh [VERSION]
 set -eu
-VERSION=${1:-0.9.0-1}
+# The upstream version is the tool's (`pam-mysql --version`), read from its one place; -1 is the
+# Debian revision.
+UPSTREAM=$(sed -n 's/^ *static let current = "\(.*\)"$/\1/p' Sources/pam-mysql/PackageVersion.swift)
+[ -n "$UPSTREAM" ] || { echo "build-deb.sh: no version in Sources/pam-mysql/PackageVersion.swift" >&2; exit 1; }
+VERSION=${1:-$UPSTREAM-1}
 ARCH=$(dpkg --print-architecture)
 MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)
 PKG=libpam-mysql-swift

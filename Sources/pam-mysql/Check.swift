@@ -6,37 +6,6 @@ import PAMStack
 import Glibc
 #endif
 
-/// Prints one line per step: `OK`, `WARN` or `FAIL`, the step, what was found and, for a
-/// failure, the fix. Nothing secret ever reaches it: messages come from option names,
-/// MariaDB's error texts (which never contain a password) and counts.
-final class Report {
-    private(set) var failed = false
-    private(set) var warned = false
-
-    func ok(_ step: String, _ detail: String = "") {
-        emit("OK  ", step, detail, fix: nil)
-    }
-
-    func warn(_ step: String, _ detail: String, fix: String? = nil) {
-        warned = true
-        emit("WARN", step, detail, fix: fix)
-    }
-
-    func fail(_ step: String, _ detail: String, fix: String) {
-        failed = true
-        emit("FAIL", step, detail, fix: fix)
-    }
-
-    func info(_ text: String) { print(text) }
-
-    private func emit(_ verdict: String, _ step: String, _ detail: String, fix: String?) {
-        var line = "\(verdict)  \(step)"
-        if !detail.isEmpty { line += ": \(detail)" }
-        if let fix { line += " -- fix: \(fix)" }
-        print(line)
-    }
-}
-
 /// Arguments that pam_mysql accepts but that change nothing.
 private let ignoredArguments: [String: String] = [
     "update_table": "pam_mysql never used it for the password UPDATE (table= is used)"
@@ -52,6 +21,9 @@ struct Checker {
     let password: SecretBytes?
     /// Whether the application passes PAM_DISALLOW_NULL_AUTHTOK (saslauthd does not).
     var disallowsEmptyPassword = false
+    /// Whether saslauthd runs these lines (`-a pam`), which answers the module's prompt with the
+    /// password and never passes PAM_DISALLOW_NULL_AUTHTOK: `nullok` and `use_first_pass` warn.
+    var underSaslauthd = false
 
     /// Checks `lines` in order; options persist from one line to the next, as they do within
     /// one PAM transaction, and a refused line refuses the rest (as the module does).
@@ -60,7 +32,7 @@ struct Checker {
         var refused: OptionError?
         for line in lines {
             let place = line.type.isEmpty ? origin : "\(origin) line \(line.number) (\(line.type) \(line.control))"
-            report.info("== \(place): \(line.modulePath)")
+            report.heading("\(place): \(line.modulePath)")
             if let refused {
                 report.fail(
                     "options", "\(refused.message) (an earlier line was refused, so the module refuses this one too)",
@@ -75,6 +47,7 @@ struct Checker {
                 continue
             }
             guard requiredOptionsPresent(options) else { continue }
+            if underSaslauthd, line.type.isEmpty || line.type == "auth" { warnAboutSaslauthd(options) }
             let log = CollectedLog()
             let session = DatabaseSession(options: options, log: DatabaseLog(verbose: false, sink: log.append))
             defer { session.end() }
@@ -136,6 +109,24 @@ struct Checker {
         }
         if problems == 0 {
             report.ok("options", "parsed; \(options.crypt.label), database \(options.db ?? "")")
+        }
+    }
+
+    /// What saslauthd makes of options written for an interactive login.
+    private func warnAboutSaslauthd(_ options: ModuleOptions) {
+        if options.nullOK {
+            report.warn(
+                "saslauthd",
+                "nullok: saslauthd never passes PAM_DISALLOW_NULL_AUTHTOK, so a user whose stored password is NULL logs in "
+                    + "with any password (and one whose stored password is empty, with an empty password)",
+                fix: "remove nullok from the lines saslauthd uses")
+        }
+        if options.useFirstPass {
+            report.warn(
+                "saslauthd",
+                "use_first_pass: saslauthd sets no PAM_AUTHTOK, it answers the module's Password: prompt; with use_first_pass "
+                    + "the module never asks, so every login fails unless an earlier auth module asked for the password",
+                fix: "remove use_first_pass (try_first_pass, the default, uses an earlier module's password and asks otherwise)")
         }
     }
 
@@ -211,13 +202,25 @@ struct Checker {
             let tried = log.lines.filter { $0.0 == .err }.map { $0.1 }
             let detail =
                 tried.count > 1 ? tried.joined(separator: "; ") : "\(identity.serversDescription): \(error.message) (error \(error.code))"
-            report.fail(
-                "database reachable", detail,
-                fix:
-                    "check host= (host:port or a socket path), that the server runs and that a firewall lets the connection through (saslauthd and the module run outside Postfix's chroot)"
-            )
+            report.fail("database reachable", detail, fix: Self.connectionFix(identity.servers))
         }
         return false
+    }
+
+    /// The fix for servers that do not answer. The module runs inside saslauthd (or the
+    /// application that loads it), never inside Postfix's chroot: the socket path is the
+    /// server's own, not one under /var/spool/postfix.
+    static func connectionFix(_ servers: [ServerAddress]) -> String {
+        let chrooted = servers.contains {
+            if case .socket(let path) = $0 { return path.hasPrefix("/var/spool/postfix/") }
+            return false
+        }
+        let outside =
+            "the module runs in saslauthd (or the program that loads it), outside Postfix's chroot, so the socket path is "
+            + "the server's normal one (e.g. /run/mysqld/mysqld.sock)"
+        if chrooted { return "point host= at the server's own socket: \(outside), not a path under /var/spool/postfix" }
+        return "check host= (host:port or a socket path), that the server runs and that a firewall lets the connection through; "
+            + outside
     }
 
     /// A decision in words, for the rare verdicts that have no line of their own.
@@ -265,8 +268,16 @@ struct Checker {
         case .temporaryFailure(let error):
             report.fail("password", "the database failed: \(error.message)", fix: "check the server")
         default:
-            report.fail(
-                "password", "does not verify against the stored value", fix: "check the password, or store a new value (pam-mysql hash)")
+            if let shape = storedValueShape(session, user: name), let hint = shape.hint(configured: options.crypt) {
+                report.fail(
+                    "password", "does not verify against the stored value, which \(hint)",
+                    fix: shape.setting.map { "set \($0) if the values were made that way, else check the password" }
+                        ?? "store a new value (pam-mysql hash)")
+            } else {
+                report.fail(
+                    "password", "does not verify against the stored value",
+                    fix: "check the password, or store a new value (pam-mysql hash)")
+            }
         }
     }
 
@@ -287,7 +298,7 @@ struct Checker {
         }
         switch probe {
         case .refused(.unknownUser):
-            report.fail("row for user", "no row for \"\(user)\"", fix: "add the user, or check usercolumn= and where=")
+            reportNoRow("row for user", session, user: user)
             return false
         case .configurationError(.multipleRows(let count)):
             report.fail(
@@ -310,14 +321,72 @@ struct Checker {
                 fix: "set a password (pam-mysql hash makes a stored value)")
             return false
         case .refused(.malformedStoredValue(let reason)), .configurationError(.malformedStoredValue(let reason)):
+            let shape = storedValueShape(session, user: Array(user.utf8))
+            let hint = shape?.hint(configured: options.crypt).map { "; it \($0)" } ?? ""
             report.fail(
-                "stored value", "not recognised as \(options.crypt.label): \(reason)",
+                "stored value", "not recognised as \(options.crypt.label): \(reason)\(hint)",
                 fix: "set crypt= to the scheme the values were made with, or store a new value made by `pam-mysql hash`")
             return false
         default:
-            report.ok("stored value", "recognised as \(options.crypt.label)")
+            // crypt=0 takes any value (and crypt=1 many): a shape of another mode is worth a word.
+            if options.crypt != .dovecot, let shape = storedValueShape(session, user: Array(user.utf8)), let setting = shape.setting,
+                shape.isDistinctive, shape.mode != options.crypt
+            {
+                report.warn(
+                    "stored value", "accepted by \(options.crypt.label), but it looks like \(shape.format)",
+                    fix: "set \(setting) if the values were made that way")
+            } else {
+                report.ok("stored value", "recognised as \(options.crypt.label)")
+            }
         }
         return true
+    }
+
+    /// The format the user's stored value seems to have, read once more with the module's own
+    /// statement; the value itself never leaves this function.
+    private func storedValueShape(_ session: DatabaseSession, user: [UInt8]) -> StoredValueShape? {
+        guard case .success(let row) = session.lookupPasswordRow(user: user), let stored = row.first ?? nil else { return nil }
+        return StoredValueShape.guess(stored)
+    }
+
+    /// No row for `user`. When the name has no `@` and the table's names do, the likely cause
+    /// is saslauthd without `-r`: Cyrus SASL splits `user@domain` at the last `@` and saslauthd
+    /// passes only `user` to PAM unless `-r` joins them again.
+    private func reportNoRow(_ step: String, _ session: DatabaseSession, user: String) {
+        switch domainInTable(session, user: user) {
+        case .sameName:
+            report.fail(
+                step, "no row for \"\(user)\", but the table has \"\(user)@…\": saslauthd without -r passes only the name before the @",
+                fix: "run saslauthd with -r (OPTIONS=\"-r …\" in /etc/default/saslauthd) so the login keeps its @domain")
+        case .otherNames:
+            report.fail(
+                step,
+                "no row for \"\(user)\"; the table's names carry a domain (user@domain): saslauthd without -r passes only the name before the @",
+                fix: "log in as user@domain, and run saslauthd with -r (OPTIONS=\"-r …\" in /etc/default/saslauthd)")
+        case nil:
+            report.fail(step, "no row for \"\(user)\"", fix: "add the user, or check usercolumn= and where=")
+        }
+    }
+
+    enum DomainInTable { case sameName, otherNames }
+
+    /// Two bounded SELECTs (LIMIT 1, within the login deadline) through the session: is there a
+    /// `user@…` row, else any name with an `@`? nil for a name with `@`, a `query=`, or an error.
+    private func domainInTable(_ session: DatabaseSession, user: String) -> DomainInTable? {
+        let options = session.options
+        guard !user.utf8.contains(UInt8(ascii: "@")), options.query == nil, let table = options.table, let column = options.userColumn
+        else { return nil }
+        var pattern: [UInt8] = []
+        for byte in user.utf8 {
+            if byte == UInt8(ascii: "!") || byte == UInt8(ascii: "%") || byte == UInt8(ascii: "_") { pattern.append(UInt8(ascii: "!")) }
+            pattern.append(byte)
+        }
+        pattern += Array("@%".utf8)
+        let sameName = "SELECT 1 FROM \(table) WHERE \(column) LIKE ? ESCAPE '!' LIMIT 1"
+        if case .success(let found) = session.execute(sameName, parameters: [SecretBytes(pattern)]), found.rowCount > 0 { return .sameName }
+        let anyDomain = "SELECT 1 FROM \(table) WHERE \(column) LIKE '%@%' LIMIT 1"
+        if case .success(let found) = session.execute(anyDomain, parameters: []), found.rowCount > 0 { return .otherNames }
+        return nil
     }
 
     private func reportStatementOK(_ options: ModuleOptions) {
@@ -356,7 +425,7 @@ struct Checker {
                 "account status", "status \(bits): the password must be changed (the module refuses the login)",
                 fix: "clear bit 1 of statcolumn, or let the user change the password")
         case .failed(.refused(.unknownUser)):
-            report.fail("account status", "no row for \"\(user)\"", fix: "add the user, or check usercolumn= and where=")
+            reportNoRow("account status", session, user: user)
         case .failed(.configurationError(.multipleRows(let count))):
             report.fail(
                 "account status", "\(count) rows for \"\(user)\"", fix: "make usercolumn unique (a UNIQUE index) or narrow with where=")

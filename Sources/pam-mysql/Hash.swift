@@ -16,7 +16,13 @@ struct Hash: ParsableCommand {
             dovecot:SHA512-CRYPT, dovecot:ARGON2ID, dovecot:SSHA512, dovecot:SCRAM-SHA-256, dovecot:SHA256.HEX, … \
             dovecot:CRYPT writes yescrypt. dovecot:DIGEST-MD5 needs --user (the login, user@realm). \
             A weak Dovecot scheme is written with a warning: crypt=dovecot refuses it unless allow_weak_schemes is set.
-            The value is printed on standard output; the password is read without echo, or with --password-stdin.
+            The value is printed on standard output; the password is read without echo (twice, to catch a typo), \
+            or with --password-stdin.
+            With --verify, checks a password against a stored value instead, with the module's own verifier (like \
+            doveadm pw -t): --scheme S or --crypt N is required (32 hex digits could be crypt=3 or a plain password), \
+            and the stored value is read without echo, from --stored-file F, or with --stored-stdin from standard input \
+            (the line after the password with --password-stdin); never from the command line, where ps would show it. \
+            Exit status 0 when it verifies, 1 when not, 64 on a usage error.
             """)
 
     static let moduleSchemes = [
@@ -32,7 +38,22 @@ struct Hash: ParsableCommand {
     }
 
     @Option(name: .shortAndLong, help: "The scheme (see below; default yescrypt).", completion: .list(Hash.schemes))
-    var scheme: String = "yescrypt"
+    var scheme: String?
+
+    @Flag(name: .long, help: "Check a password against a stored value instead of making one.")
+    var verify = false
+
+    @Option(name: .long, help: "With --verify: the module's crypt= value (0-9, a mode name, or dovecot) instead of --scheme.")
+    var crypt: String?
+
+    @Option(name: .long, help: "With --verify: read the stored value from the first line of this file.", completion: .file())
+    var storedFile: String?
+
+    @Flag(name: .long, help: "With --verify: read the stored value from standard input (after the password's line).")
+    var storedStdin = false
+
+    @Flag(name: .long, help: "With --verify and crypt=dovecot: accept the schemes Dovecot calls weak (allow_weak_schemes).")
+    var allowWeakSchemes = false
 
     @Option(name: .shortAndLong, help: "The login the value is for (dovecot:DIGEST-MD5 mixes it in).")
     var user: String?
@@ -57,6 +78,15 @@ struct Hash: ParsableCommand {
     }
 
     func validate() throws {
+        if verify {
+            try validateVerify()
+            return
+        }
+        for (given, name) in [(crypt != nil, "--crypt"), (storedFile != nil, "--stored-file"), (storedStdin, "--stored-stdin")] where given
+        {
+            throw ValidationError("\(name) needs --verify")
+        }
+        let scheme = self.scheme ?? "yescrypt"
         guard Self.recipe(scheme) != nil else {
             let suggestion = closest(to: scheme, among: Self.schemes).map { " (did you mean \($0)?)" } ?? ""
             throw ValidationError(
@@ -69,16 +99,25 @@ struct Hash: ParsableCommand {
     }
 
     func run() throws {
-        let recipe = Self.recipe(scheme)!
+        if verify { return try runVerify() }
+        let recipe = Self.recipe(scheme ?? "yescrypt")!
         if case .dovecot(let name) = recipe, DovecotSchemes.isWeak(name) {
             printError("pam-mysql: warning: \(name) is a weak scheme; crypt=dovecot refuses it unless allow_weak_schemes is set")
         }
         let password: SecretBytes
         do {
             password = try Secrets.read(prompt: "Password: ", fromStdin: passwordOptions.passwordStdin)
-        } catch {
+            if !passwordOptions.passwordStdin {
+                // On a terminal a typo would go unseen into the stored value: ask twice.
+                let again = try Secrets.read(prompt: "Retype password: ", fromStdin: false)
+                guard again.constantTimeEquals(password) else {
+                    printError("pam-mysql: the two passwords differ; nothing written")
+                    throw ExitCode(1)
+                }
+            }
+        } catch let error as Secrets.Failure {
             printError("pam-mysql: \(error.message)")
-            throw ExitCode(2)
+            throw ExitCode(usageExitCode)
         }
         let made: Result<SecretBytes, NewPasswordHashError>
         switch recipe {

@@ -16,9 +16,14 @@ struct PamMySQLTool: ParsableCommand {
             hash   makes a stored value for a password.
             auth   logs in through libpam, like pamtester.
             No command ever prints a password, the database password or a stored value.
+            Exit status: 0 on success, 1 when a check, a verification or a login failed, 64 on a usage error.
             """,
+        version: PackageVersion.current,
         subcommands: [Check.self, Hash.self, Auth.self])
 }
+
+/// sysexits.h's EX_USAGE, what ArgumentParser returns for a usage error.
+let usageExitCode: Int32 = 64
 
 struct PasswordOptions: ParsableArguments {
     @Flag(name: .long, help: "Read the password from the first line of standard input instead of the terminal.")
@@ -32,7 +37,10 @@ struct Check: ParsableCommand {
             Reads /etc/pam.d/SERVICE (or --file, or one --line) and, for every line naming pam_mysql.so, prints one \
             line per step: OK, WARN or FAIL, and the fix for a failure. With USER it also checks that user's row and \
             stored value; with --password (asked for without echo) or --password-stdin, whether the password verifies.
-            Exit status: 0 when nothing failed, 1 when a step failed, 2 on a usage error.
+            With --json the verdicts are printed as one JSON document at the end: \
+            {"result": "ok|warn|fail", "checks": [{"verdict", "step", "detail", "fix", "section"}, …], "notes": […]}.
+            Exit status: 0 when nothing failed (warnings included), 1 when a step failed, 64 on a usage error \
+            (or no terminal to ask for the password on).
             """)
 
     @Argument(help: "The PAM service (a file in /etc/pam.d). Not needed with --line or --file.")
@@ -52,6 +60,19 @@ struct Check: ParsableCommand {
 
     @OptionGroup var passwordOptions: PasswordOptions
 
+    @Flag(name: .long, help: "Print the verdicts as one JSON document instead of one line each.")
+    var json = false
+
+    @Flag(
+        name: .long,
+        help: "Check the lines as saslauthd -a pam runs them (nullok and use_first_pass warn); implied for SERVICE smtp, imap, pop, sieve."
+    )
+    var saslauthd = false
+
+    /// The service names Cyrus SASL applications give saslauthd (Postfix's smtpd_sasl_service
+    /// default `smtp`, Cyrus IMAP's `imap`, `pop`, `sieve`).
+    static let saslServices: Set<String> = ["smtp", "imap", "pop", "sieve"]
+
     mutating func validate() throws {
         if line != nil && file != nil { throw ValidationError("give --line or --file, not both") }
         if line != nil || file != nil, user == nil, let service {
@@ -70,9 +91,11 @@ struct Check: ParsableCommand {
                 secret = try Secrets.read(prompt: "Password for \(user ?? ""): ", fromStdin: passwordOptions.passwordStdin)
             } catch {
                 printError("pam-mysql: \(error.message)")
-                throw ExitCode(2)
+                throw ExitCode(usageExitCode)
             }
         }
+        let report = Report(json: json)
+        defer { report.finish() }
         let lines: [PAMLine]
         let origin: String
         if let line {
@@ -84,20 +107,20 @@ struct Check: ParsableCommand {
         } else {
             let path = file ?? "/etc/pam.d/\(service ?? "")"
             guard let text = Self.readText(path) else {
-                print("FAIL  PAM configuration: cannot read \(path) -- fix: check the service name (a file in /etc/pam.d)")
+                report.fail("PAM configuration", "cannot read \(path)", fix: "check the service name (a file in /etc/pam.d)")
                 throw ExitCode(1)
             }
             lines = PAMLine.ourLines(in: text)
             origin = path
         }
         if lines.isEmpty {
-            print(
-                "FAIL  PAM configuration: no pam_mysql.so line in \(origin) -- fix: add e.g. 'auth required pam_mysql.so config_file=/etc/pam-mysql.conf'"
-            )
+            report.fail(
+                "PAM configuration", "no pam_mysql.so line in \(origin)",
+                fix: "add e.g. 'auth required pam_mysql.so config_file=/etc/pam-mysql.conf'")
             throw ExitCode(1)
         }
-        let report = Report()
-        let checker = Checker(report: report, user: user, password: secret)
+        var checker = Checker(report: report, user: user, password: secret)
+        checker.underSaslauthd = saslauthd || service.map { Self.saslServices.contains($0) } ?? false
         checker.check(lines, origin: origin)
         if report.failed { throw ExitCode(1) }
     }
@@ -134,11 +157,21 @@ struct Auth: ParsableCommand {
     @OptionGroup var passwordOptions: PasswordOptions
 
     func run() throws {
+        if let missing = Self.missingServiceFile(service) { printError("pam-mysql: warning: \(missing)") }
         let fromStdin = passwordOptions.passwordStdin
         let conversation = PAMLogin.Conversation {
             try? Secrets.read(prompt: "Password: ", fromStdin: fromStdin)
         }
         let code = PAMLogin.run(service: service, user: user, conversation: conversation)
         if code != 0 { throw ExitCode(1) }
+    }
+
+    /// libpam reads /etc/pam.d/SERVICE (then the vendor directory /usr/lib/pam.d); without
+    /// either it silently runs /etc/pam.d/other, and the login fails (or succeeds) for reasons
+    /// that have nothing to do with SERVICE. Nil when the file is there.
+    static func missingServiceFile(_ service: String) -> String? {
+        let candidates = ["/etc/pam.d/\(service)", "/usr/lib/pam.d/\(service)"]
+        guard !candidates.contains(where: { access($0, F_OK) == 0 }) else { return nil }
+        return "/etc/pam.d/\(service) does not exist: libpam uses /etc/pam.d/other instead (check the service name)"
     }
 }

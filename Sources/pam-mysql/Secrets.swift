@@ -49,3 +49,27 @@ enum Secrets {
         return SecretBytes(line)
     }
 }
+
+extension Secrets {
+    /// The first line of a file (a stored value kept out of the command line), without its
+    /// newline; at most 64 KiB are read, and the buffer is wiped.
+    static func readFirstLine(path: String) throws(Failure) -> SecretBytes {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure(message: "cannot open \(path)") }
+        defer { close(fd) }
+        let buffer = SecretBytes(zeroedCount: 64 * 1024)
+        var filled = 0
+        while filled < buffer.count {
+            let n = buffer.withUnsafeMutableBytes { bytes in
+                (try? retryingOnInterrupt { Glibc.read(fd, bytes.baseAddress! + filled, bytes.count - filled) }) ?? -1
+            }
+            if n < 0 { throw Failure(message: "cannot read \(path)") }
+            if n == 0 { break }
+            filled += n
+        }
+        var end = buffer.firstIndex(of: UInt8(ascii: "\n")) ?? filled
+        end = min(end, filled)
+        if end > 0, buffer[safe: end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        return buffer.slice(0..<end)
+    }
+}
