@@ -92,7 +92,7 @@ asan-test:
 	$(SWIFT) build --scratch-path .build-asan -c debug --sanitize=address --product pam-mysql-swiftPackageTests
 	ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 $(SWIFT) test --scratch-path .build-asan --sanitize=address --skip-build
 
-integration-test: $(MODULE) $(TOOL) helpers
+integration-test: $(MODULE) $(TOOL) $(AUTHD) helpers
 	cd Tests/integration && $(PYTHON) -m pytest -q -rfEs .
 
 test: deps

@@ -98,6 +98,9 @@ struct PamMySQLAuthd: AsyncParsableCommand {
             logger.info("SIGHUP: reloading the configuration")
             login.dropCaches(pamDirectory: pamDirectory)
         }
+        // The group's own start/stop lines are debug chatter: only its warnings and errors.
+        var groupLogger = logger
+        groupLogger.logLevel = .notice
         let serviceGroup = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
@@ -105,7 +108,7 @@ struct PamMySQLAuthd: AsyncParsableCommand {
                     .init(service: ReloadService(reload: reload), successTerminationBehavior: .ignore),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+                logger: groupLogger))
         do {
             try await serviceGroup.run()
         } catch {
