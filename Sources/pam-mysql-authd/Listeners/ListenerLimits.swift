@@ -13,6 +13,8 @@ struct ListenerLimits: Sendable {
     var dovecotIdle = TimeAmount.minutes(15)
     /// The socket file's mode after bind (access is decided by it and its directory).
     var socketMode: UInt32 = 0o660
+    /// Dovecot protocol: refuse PLAIN and LOGIN on a request without `secured` (no TLS).
+    var requireSecuredForPlaintext = false
     /// A realm joins the login as `login@realm` (saslauthd -r).
     var joinsRealm = true
 }
