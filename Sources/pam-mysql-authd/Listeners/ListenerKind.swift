@@ -1,0 +1,17 @@
+/// The protocols the daemon speaks, each on its own sockets.
+enum ListenerKind: String, Sendable {
+    case saslauthd
+    case dovecot
+}
+
+/// Where one listener comes from: a path the daemon binds, or a socket systemd handed over.
+enum ListenerSource: Sendable {
+    case path(String)
+    case descriptor(Int32, name: String)
+}
+
+/// One socket to serve.
+struct ListenerPlan: Sendable {
+    let kind: ListenerKind
+    let source: ListenerSource
+}
