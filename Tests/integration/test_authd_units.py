@@ -252,7 +252,7 @@ def activation_base(tmp_path, db):
         d.close()
 
 
-def testsaslauthd(mux: Path, user: str, password: str) -> str:
+def run_testsaslauthd(mux: Path, user: str, password: str) -> str:
     r = subprocess.run(["testsaslauthd", "-f", str(mux), "-s", "smtp", "-u", user, "-p", password],
                        capture_output=True, text=True, timeout=30)
     return (r.stdout + r.stderr).strip()
@@ -290,12 +290,12 @@ def test_activated_sockets_serve_the_protocol_their_name_says(activation_base, o
     daemons.append(daemon)
 
     # The first connection makes systemd-socket-activate exec the daemon, which takes it over.
-    assert testsaslauthd(paths["saslauthd"], "ursula", PASSWORD).startswith("0: OK"), daemon.describe()
+    assert run_testsaslauthd(paths["saslauthd"], "ursula", PASSWORD).startswith("0: OK"), daemon.describe()
     ready = daemon.notify.wait_for("READY")
     assert ready is not None and ready["READY"] == "1", daemon.describe()
     if "MAINPID" in ready:
         assert int(ready["MAINPID"]) == daemon.proc.pid  # exec'd in place: the same process
-    assert testsaslauthd(paths["saslauthd"], "ursula", "wrong-" + PASSWORD).startswith("0: NO"), daemon.describe()
+    assert run_testsaslauthd(paths["saslauthd"], "ursula", "wrong-" + PASSWORD).startswith("0: NO"), daemon.describe()
 
     lines, reply = dovecot_handshake_and_plain(paths["dovecot"], "ursula", PASSWORD)
     assert lines[0].startswith("VERSION\t1\t"), lines
