@@ -53,6 +53,12 @@ enum ControlServer {
             }
     }
 
+    /// Removes the socket file at shutdown (only a socket: never another file put there since).
+    static func remove(path: String) {
+        var info = stat()
+        if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFSOCK { unlink(path) }
+    }
+
     /// Creates the directory (0700) when it is missing and removes a stale socket file.
     static func prepare(path: String) throws {
         guard path.hasPrefix("/"), path.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path) else {
