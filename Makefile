@@ -140,7 +140,7 @@ install: $(MODULE) $(TOOL)
 
 # A .deb (dpkg-deb) with the module, the tool, the man pages, examples and /etc/pam-mysql.conf;
 # libpam-mysql's files are diverted while it is installed. See packaging/build-deb.sh.
-deb: $(MODULE) $(TOOL)
+deb: $(MODULE) $(TOOL) $(AUTHD)
 	packaging/build-deb.sh
 
 clean:
