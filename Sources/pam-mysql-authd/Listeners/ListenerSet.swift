@@ -16,12 +16,17 @@ final class ListenerSet: @unchecked Sendable {
     private let logger: Logger
     private(set) var channels: [any Channel] = []
 
-    init(group: any EventLoopGroup, login: LoginService, limits: ListenerLimits, logger: Logger) {
+    init(group: any EventLoopGroup, login: LoginService, limits: ListenerLimits, counters: DaemonCounters, logger: Logger) {
         self.group = group
         self.login = login
         self.limits = limits
         self.logger = logger
-        tracker = ConnectionTracker(maximum: limits.maximumConnections, logger: logger)
+        tracker = ConnectionTracker(maximum: limits.maximumConnections, counters: counters, logger: logger)
+    }
+
+    /// A listener that is not a client protocol (the control socket), closed with the others.
+    func add(_ channel: any Channel) {
+        channels.append(channel)
     }
 
     func bind(_ plans: [ListenerPlan]) async throws {

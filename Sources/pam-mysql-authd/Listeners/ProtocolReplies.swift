@@ -14,13 +14,14 @@ enum ProtocolReplies {
     }
 
     /// Dovecot: `OK user=`; `FAIL user=` without saying which of user or password was wrong
-    /// (the reason reaches the SMTP client); a temporary failure closes the connection.
+    /// (the reason reaches the SMTP client and Postfix logs it); a temporary failure closes the
+    /// connection.
     static func dovecot(_ verdict: LoginVerdict, user: [UInt8]) -> DovecotVerdict {
         switch verdict {
         case .accepted(let canonical): .accepted(user: canonical)
         case .refused(.accountExpired): .refused(user: user, reason: "Account expired")
         case .refused(.passwordChangeRequired): .refused(user: user, reason: "Password expired")
-        case .refused: .refused(user: user, reason: "")
+        case .refused: .refused(user: user, reason: "Authentication failed")
         case .temporaryFailure: .temporaryFailure
         }
     }

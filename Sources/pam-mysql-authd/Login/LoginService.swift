@@ -22,6 +22,7 @@ final class LoginService: @unchecked Sendable {
     private let hashingPool: NIOThreadPool
     private let shelf: SessionShelf
     private let logger: Logger
+    private let counters: DaemonCounters
     private let pending = NIOLockedValueBox(0)
 
     /// What the database half found: an answer already, or what the hashing half needs.
@@ -32,9 +33,10 @@ final class LoginService: @unchecked Sendable {
 
     private struct QueueTimeout: Error {}
 
-    init(limits: LoginLimits, services: ServiceDirectory, logger: Logger) {
+    init(limits: LoginLimits, services: ServiceDirectory, counters: DaemonCounters, logger: Logger) {
         self.limits = limits
         self.services = services
+        self.counters = counters
         self.logger = logger
         databasePool = NIOThreadPool(numberOfThreads: limits.databaseThreads)
         hashingPool = NIOThreadPool(numberOfThreads: limits.hashingThreads)
@@ -184,9 +186,15 @@ final class LoginService: @unchecked Sendable {
             user: attempt.user, service: attempt.service, protocolName: attempt.protocolName, remoteAddress: attempt.remoteAddress
         ).text(verdict)
         switch verdict {
-        case .accepted: logger.info("\(line)")
-        case .refused: logger.notice("\(line)")
-        case .temporaryFailure: logger.warning("\(line)")
+        case .accepted:
+            logger.info("\(line)")
+            counters.requestAnswered(protocolName: attempt.protocolName, result: "ok")
+        case .refused:
+            logger.notice("\(line)")
+            counters.requestAnswered(protocolName: attempt.protocolName, result: attempt.protocolName == "dovecot" ? "fail" : "no")
+        case .temporaryFailure:
+            logger.warning("\(line)")
+            counters.requestAnswered(protocolName: attempt.protocolName, result: "tempfail")
         }
     }
 }
