@@ -1,4 +1,5 @@
 import ArgumentParser
+import AuthDaemonCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -38,8 +39,21 @@ struct PamMySQLAuthd: AsyncParsableCommand {
     var checkConfig = false
 
     func run() async throws {
+        let commandLine = AuthdCommandLine(
+            configFile: config, pamDir: pamDirectory, saslauthdSockets: saslauthdSockets, dovecotSockets: dovecotSockets,
+            controlSocket: control, log: log)
+        // The configuration comes first: it says where to log. Its errors go to standard error.
+        let configuration: AuthdConfiguration
+        switch AuthdConfigurationLoader.load(commandLine) {
+        case .success(let loaded): configuration = loaded
+        case .failure(let failures):
+            for error in failures.errors { printToStandardError("pam-mysql-authd: \(error.message)") }
+            printToStandardError("pam-mysql-authd: the configuration has \(failures.errors.count) error(s): not started")
+            throw ExitCode(1)
+        }
+        let settings = configuration.settings
         do {
-            try LogDestination(argument: log).bootstrap(level: .debug)
+            try LogDestination(settings.log, fromCommandLine: log != nil).bootstrap(level: .debug)
         } catch {
             printToStandardError("pam-mysql-authd: \(error)")
             throw ExitCode(1)
@@ -49,13 +63,10 @@ struct PamMySQLAuthd: AsyncParsableCommand {
             logger.logLevel = .debug
             return logger
         }()
-        let pamDirectory = pamDirectory ?? "/etc/pam.d"
-        if let config, case .failure(let why) = TextFile.read(config) {
-            logger.error("cannot read the configuration \(config): \(why)")
-            throw ExitCode(1)
-        }
+        for notice in configuration.notices { logger.log(level: notice.priority.loggerLevel, "\(notice.message)") }
+        let holder = ConfigurationHolder(configuration, logger: logger)
         if checkConfig {
-            throw ExitCode(ConfigurationCheck.run(pamDirectory: pamDirectory, logger: logger) ? 0 : 1)
+            throw ExitCode(ConfigurationCheck.run(holder, logger: logger) ? 0 : 1)
         }
         // Before any thread starts: both edit the environment.
         let notifier: SystemdNotifier?
@@ -73,30 +84,33 @@ struct PamMySQLAuthd: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let plans =
-            saslauthdSockets.map { ListenerPlan(kind: .saslauthd, source: .path($0)) }
-            + dovecotSockets.map { ListenerPlan(kind: .dovecot, source: .path($0)) }
+            settings.saslauthdSockets.map { ListenerPlan(kind: .saslauthd, source: .path($0)) }
+            + settings.dovecotSockets.map { ListenerPlan(kind: .dovecot, source: .path($0)) }
             + activated.saslauthd.map { ListenerPlan(kind: .saslauthd, source: .descriptor($0, name: "saslauthd")) }
             + activated.dovecot.map { ListenerPlan(kind: .dovecot, source: .descriptor($0, name: "dovecot")) }
         guard !plans.isEmpty else {
             logger.error("nothing to listen on: give --saslauthd PATH and/or --dovecot PATH (or sockets from systemd)")
             throw ExitCode(1)
         }
-        let listenerLimits = ListenerLimits()
+        let listenerLimits = ListenerLimits(settings)
         let descriptors = DescriptorLimit.raise(toFit: listenerLimits.maximumConnections)
         if descriptors < UInt64(listenerLimits.maximumConnections + 256) {
             logger.warning(
                 "descriptor limit \(descriptors): fewer connections than max_connections \(listenerLimits.maximumConnections) fit")
         }
-        let services = ServiceDirectory(pamDirectory: pamDirectory, logger: logger)
         let counters = DaemonCounters()
-        let login = LoginService(limits: LoginLimits(), services: services, counters: counters, logger: logger)
+        let login = LoginService(limits: LoginLimits(settings.limits), configuration: holder, counters: counters, logger: logger)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount))
         let listeners = ListenerSet(group: group, login: login, limits: listenerLimits, counters: counters, logger: logger)
         let reload: @Sendable () -> Void = {
             logger.info("reloading the configuration")
-            login.dropCaches(pamDirectory: pamDirectory)
+            login.reload()
         }
-        let controlPath = control ?? Self.runtimeDirectory().map { "\($0)/control" }
+        // The control socket: systemd's, or the one named (command line or [daemon]), or under
+        // the unit's RuntimeDirectory; by hand without any of these, none.
+        let controlPath =
+            control ?? (configuration.configFile != nil ? settings.controlSocket.path : nil)
+            ?? Self.runtimeDirectory().map { "\($0)/control" }
         do {
             try await listeners.bind(plans)
             let commands = DaemonControl(counters: counters, reloadConfiguration: reload)

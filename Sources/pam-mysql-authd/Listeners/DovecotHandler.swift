@@ -32,6 +32,7 @@ final class DovecotHandler: ChannelInboundHandler, @unchecked Sendable {
         session = DovecotAuthSession(
             configuration: DovecotSessionConfiguration(
                 requireSecuredForPlaintext: limits.requireSecuredForPlaintext, maximumLineLength: limits.maximumLineLength,
+                maximumRequestsInFlight: limits.maximumRequestsPerConnection,
                 serverProcessID: UInt32(getpid()), connectionID: UInt32(truncatingIfNeeded: connectionID), cookie: cookie))
         framer = DovecotLineFramer(maximumLineLength: limits.maximumLineLength)
     }

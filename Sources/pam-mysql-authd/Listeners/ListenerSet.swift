@@ -34,14 +34,17 @@ final class ListenerSet: @unchecked Sendable {
             let bootstrap = bootstrap(for: plan.kind)
             let channel: any Channel
             switch plan.source {
-            case .path(let path):
+            case .path(let socket):
+                let path = socket.path
                 try SocketPath.prepare(path)
                 do {
                     channel = try await bootstrap.bind(unixDomainSocketPath: path).get()
                 } catch {
                     throw DaemonStartError("cannot listen on \(path): \(error)")
                 }
-                try SocketPath.setPermissions(path, mode: mode_t(limits.socketMode), owner: nil, group: nil)
+                try SocketPath.setPermissions(
+                    path, mode: mode_t(socket.mode), owner: try SocketPath.userID(socket.owner), group: try SocketPath.groupID(socket.group)
+                )
                 logger.info("\(plan.kind.rawValue): listening on \(path)")
             case .descriptor(let descriptor, let name):
                 do {
