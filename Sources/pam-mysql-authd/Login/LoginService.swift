@@ -135,18 +135,49 @@ final class LoginService: @unchecked Sendable {
         }
         .flatMap { [self] result -> EventLoopFuture<LoginVerdict> in
             guard case .success = result else { return eventLoop.makeSucceededFuture(Self.verdict(result, user: attempt.user)) }
-            let steps = plan.accountSteps(afterAuthenticationEndedAt: walk.evaluator.lastIndexRun)
-            guard !steps.isEmpty else { return eventLoop.makeSucceededFuture(.accepted(canonicalUser: attempt.user)) }
-            let account = Walk(steps)
-            account.accountRow = walk.accountRow
-            let key = "\(plan.service.text)/account"
-            return self.walk(account, eventLoop) { [self] index, options in
-                run(on: databasePool, eventLoop, since: started) { [self] in
-                    accountStep(attempt, options.value, key: "\(key)/\(index)", row: account.accountRow, since: started)
+            let lastRun = walk.evaluator.lastIndexRun
+            let steps = plan.accountSteps(afterAuthenticationEndedAt: lastRun)
+            let checked: EventLoopFuture<LoginVerdict>
+            if steps.isEmpty {
+                checked = eventLoop.makeSucceededFuture(.accepted(canonicalUser: attempt.user))
+            } else {
+                let account = Walk(steps)
+                account.accountRow = walk.accountRow
+                let key = "\(plan.service.text)/account"
+                checked = self.walk(account, eventLoop) { [self] index, options in
+                    run(on: databasePool, eventLoop, since: started) { [self] in
+                        accountStep(attempt, options.value, key: "\(key)/\(index)", row: account.accountRow, since: started)
+                    }
+                }
+                .map { Self.verdict($0, user: attempt.user) }
+            }
+            guard configuration.current.settings.okUser == .database, plan.authentication.indices.contains(lastRun),
+                case .mysql(let lastOptions) = plan.authentication[lastRun].module
+            else { return checked }
+            let options = StepOptions(lastOptions)
+            let key = "\(plan.service.text)/auth/\(lastRun)"
+            return checked.flatMap { [self] verdict in
+                guard case .accepted = verdict else { return eventLoop.makeSucceededFuture(verdict) }
+                return run(on: databasePool, eventLoop, since: started) { [self] in
+                    .accepted(canonicalUser: databaseSpelling(attempt, options.value, key: key, since: started))
                 }
             }
-            .map { Self.verdict($0, user: attempt.user) }
         }
+    }
+
+    /// `ok_user = database`: the user column's value for this login (the collation may have
+    /// matched another spelling), or the client's when the statement is the administrator's
+    /// `query` or gives no single non-NULL value.
+    private func databaseSpelling(_ attempt: LoginAttempt, _ options: ModuleOptions, key: String, since started: NIODeadline) -> [UInt8] {
+        guard options.query == nil, options.userColumn != nil, options.table != nil else { return attempt.user }
+        let (session, generation) = shelf.take(key, options: options)
+        session.log = databaseLog(attempt, verbose: options.verbose)
+        defer { shelf.put(session, key: key, generation: generation) }
+        let found = LoginDeadline.with(seconds: deadlineSeconds(since: started, configured: options.loginTimeout)) {
+            session.lookupRow(SQLStatements.userNameQuery(options), parameters: [SecretBytes(attempt.user)])
+        }
+        guard case .success(let row) = found, let value = row.first ?? nil, !value.isEmpty else { return attempt.user }
+        return value.withUnsafeBytes { Array($0) }
     }
 
     /// Runs the stack's pam_mysql steps one after the other with `step`, as libpam walks it.
