@@ -87,8 +87,9 @@ final class SaslauthdHandler: ChannelInboundHandler, @unchecked Sendable {
         if case ChannelEvent.inputClosed = event {
             // The client's EOF: after our reply that ends the connection; before a whole
             // request it is a half request (nothing to answer).
-            if !answered {
-                logger.notice("saslauthd: connection closed before a whole request (\(received?.readableBytes ?? 0) bytes)")
+            // A connect without a byte is what a second daemon's "is anyone listening?" does.
+            if !answered, let count = received?.readableBytes, count > 0 {
+                logger.notice("saslauthd: connection closed before a whole request (\(count) bytes)")
             }
             forget()
             context.close(promise: nil)

@@ -113,13 +113,15 @@ final class LoginService: @unchecked Sendable {
 
     // MARK: the steps
 
-    /// Runs `body` on `pool`, unless the request already waited past the queue timeout.
+    /// Runs `body` on `pool`, unless it waited in the pool's queue past the queue timeout (the
+    /// request timeout bounds the whole request; this bounds each wait for a thread).
     private func run<T>(
         on pool: NIOThreadPool, _ eventLoop: any EventLoop, since started: NIODeadline, _ body: @escaping @Sendable () -> T
     ) -> EventLoopFuture<T> {
         let queueTimeout = TimeAmount.milliseconds(limits.queueTimeoutMilliseconds)
+        let enqueued = NIODeadline.now()
         return pool.runIfActive(eventLoop: eventLoop) {
-            guard NIODeadline.now() - started <= queueTimeout else { throw QueueTimeout() }
+            guard NIODeadline.now() - enqueued <= queueTimeout else { throw QueueTimeout() }
             return body()
         }
     }
@@ -213,6 +215,9 @@ final class LoginService: @unchecked Sendable {
             if let row { walk.accountRow = row }
             switch found {
             case .answered(let verdict): return eventLoop.makeSucceededFuture(verdict)
+            case .verify(.decided(let decision)):
+                // Nothing to hash: no hop to the hashing pool.
+                return eventLoop.makeSucceededFuture(LoginVerdictMapping.verdict(decision, user: attempt.user))
             case .verify(let lookup):
                 return run(on: hashingPool, eventLoop, since: started) { [self] in verify(attempt, options.value, lookup) }
             }
