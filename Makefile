@@ -6,6 +6,7 @@ SWIFT_FLAGS  := -c release --disable-local-rpath
 BUILD        := build
 MODULE       := $(BUILD)/pam_mysql.so
 TOOL         := $(BUILD)/pam-mysql
+AUTHD        := $(BUILD)/pam-mysql-authd
 HELPERS      := $(BUILD)/test-helpers
 MULTIARCH    := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)
 PAMDIR       ?= /lib/$(MULTIARCH)/security
@@ -14,9 +15,9 @@ MODULE_NAME  ?= pam_mysql.so
 PYTHON       ?= $(shell python3 -c 'import pytest' 2>/dev/null && echo python3 || echo /usr/bin/python3)
 SOURCES      := Package.swift $(shell find Sources -type f 2>/dev/null)
 
-.PHONY: all deps build helpers install test unit-test asan-test integration-test demo bench clean fuzz fuzz-smoke deb format format-check
+.PHONY: all authd deps build helpers install test unit-test asan-test integration-test demo bench clean fuzz fuzz-smoke deb format format-check
 
-all: $(MODULE) $(TOOL)
+all: $(MODULE) $(TOOL) $(AUTHD)
 
 # Build once; every test reuses this module and these object files.
 # libstdc++ (which the Swift runtime needs) is linked statically: loading the shared one cost
@@ -31,7 +32,7 @@ $(MODULE): $(SOURCES)
 	strip --strip-unneeded -o $(MODULE).tmp "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/libpam_mysql.so"
 	mv -f $(MODULE).tmp $(MODULE)
 
-build: $(MODULE) $(TOOL)
+build: $(MODULE) $(TOOL) $(AUTHD)
 
 # The administrator's tool. --static-swift-stdlib applies to executables only (the module keeps
 # its own link flags in Package.swift).
@@ -40,6 +41,16 @@ $(TOOL): $(SOURCES) $(MODULE)
 	mkdir -p $(BUILD)
 	strip -o $(TOOL).tmp "$$($(SWIFT) build $(SWIFT_FLAGS) --static-swift-stdlib --show-bin-path)/pam-mysql"
 	mv -f $(TOOL).tmp $(TOOL)
+
+# The auth daemon (SwiftNIO; no libpam), built like the tool. After the module only so that two
+# swift builds never run at once on the same build folder.
+authd: $(AUTHD)
+
+$(AUTHD): $(SOURCES) $(MODULE)
+	$(SWIFT) build $(SWIFT_FLAGS) --static-swift-stdlib --product pam-mysql-authd
+	mkdir -p $(BUILD)
+	strip -o $(AUTHD).tmp "$$($(SWIFT) build $(SWIFT_FLAGS) --static-swift-stdlib --show-bin-path)/pam-mysql-authd"
+	mv -f $(AUTHD).tmp $(AUTHD)
 
 # FORCE=1: replace an installed mail or database server anyway; DRY_RUN=1: say what would happen.
 deps:
@@ -82,7 +93,7 @@ asan-test:
 	$(SWIFT) build --scratch-path .build-asan -c debug --sanitize=address --product pam-mysql-swiftPackageTests
 	ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 $(SWIFT) test --scratch-path .build-asan --sanitize=address --skip-build
 
-integration-test: $(MODULE) $(TOOL) helpers
+integration-test: $(MODULE) $(TOOL) $(AUTHD) helpers
 	cd Tests/integration && $(PYTHON) -m pytest -q -rfEs .
 
 test: deps
@@ -131,7 +142,7 @@ install: $(MODULE) $(TOOL)
 
 # A .deb (dpkg-deb) with the module, the tool, the man pages, examples and /etc/pam-mysql.conf;
 # libpam-mysql's files are diverted while it is installed. See packaging/build-deb.sh.
-deb: $(MODULE) $(TOOL)
+deb: $(MODULE) $(TOOL) $(AUTHD)
 	packaging/build-deb.sh
 
 clean:

@@ -17,9 +17,15 @@ let package = Package(
         .library(name: "pam_mysql", type: .dynamic, targets: ["CShim"]),
         // The administrator's tool (check, hash, auth), built from the same core; no CShim.
         .executable(name: "pam-mysql", targets: ["pam-mysql"]),
+        // The auth daemon: saslauthd's and Dovecot's protocols straight to the database; no libpam.
+        .executable(name: "pam-mysql-authd", targets: ["pam-mysql-authd"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The daemon only: no library target and no test target depends on these.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CPAM", path: "Sources/CPAM"),
@@ -84,6 +90,21 @@ let package = Package(
             dependencies: [
                 "AccountDatabase", "PAMMySQLCore", "PAMStack", "CPAMAppl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The daemon: listeners (SwiftNIO), the login service on thread pools, logging, lifecycle.
+        // Its logic without I/O lives in AuthDaemonCore, where the unit tests reach it.
+        .executableTarget(
+            name: "pam-mysql-authd",
+            dependencies: [
+                "AuthDaemonCore", "AccountDatabase", "PAMMySQLCore", "PAMStack",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

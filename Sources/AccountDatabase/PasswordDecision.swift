@@ -17,43 +17,78 @@ package struct LoginRequest {
     var userForLog: String { LogText.userName(user) }
 }
 
+/// The database half of a login, and what the hashing half needs from it. The auth daemon
+/// runs the halves on different thread pools (a slow database must not hold a hashing
+/// thread); the module runs them one after the other (`decideLogin`), so both decide alike.
+package enum PasswordLookup {
+    /// Decided without a password verification (a database failure, NULL stored password…).
+    case decided(LoginDecision)
+    /// No row: the password is verified against `decoy` (so the time tells nothing), then refused.
+    case unknownUser(decoy: SecretBytes)
+    /// The stored value the password must verify against.
+    case stored(SecretBytes)
+}
+
 extension DatabaseSession {
     /// pam_mysql's `check_passwd`: one SELECT for the user, exactly one row expected, then the
     /// scheme of `crypt=` compares the password with the stored value. With `query` the SELECT
     /// is the administrator's, its Dovecot variables bound as parameters. Logs each refusal and
     /// failure once, with pam_mysql's texts.
     package func decideLogin(_ request: LoginRequest) -> LoginDecision {
-        let context = VerificationContext(
-            useMySQL323: options.use323Passwd, userName: request.user, defaultPassScheme: options.defaultPassScheme,
-            allowWeakSchemes: options.allowWeakSchemes)
+        Self.verifyPassword(request, lookup: lookupPassword(request), options: options, log: log)
+    }
+
+    /// The database half of `decideLogin`: the row, and every refusal that needs no hashing.
+    package func lookupPassword(_ request: LoginRequest) -> PasswordLookup {
         let row: [SecretBytes?]
         switch lookupPasswordRow(user: request.user) {
         case .success(let found): row = found
         case .failure(.userUnknown):
             log(.err, "SELECT returned no result.")
-            if let password = request.password, password.count <= maximumPasswordLength {
-                _ = PasswordSchemes.verify(mode: options.crypt, password: password, stored: decoyStoredValue(), context: context)
-            }
-            return .refused(.unknownUser)
-        case .failure(let failure): return decision(for: failure)
+            return .unknownUser(decoy: decoyStoredValue())
+        case .failure(let failure): return .decided(decision(for: failure))
         }
         guard let stored = row.first ?? nil else {
             // Debian's fix of pam_mysql: NULL passwords need nullok and no PAM_DISALLOW_NULL_AUTHTOK.
             if options.nullOK && !request.disallowsEmptyPassword {
                 log(.notice, "user \"\(request.userForLog)\" has a NULL password, accepted because of nullok")
-                return .accepted(.emptyPasswordAllowed)
+                return .decided(.accepted(.emptyPasswordAllowed))
             }
             log.trace("stored password is NULL")
-            return .refused(.emptyStoredPassword)
+            return .decided(.refused(.emptyStoredPassword))
         }
         // An empty stored password is refused like a NULL one unless nullok allows it
         // (pam_mysql let an empty answer in with crypt=0 whatever the flags said).
-        guard !stored.isEmpty || emptyStoredPasswordIsAllowed(request) else { return .refused(.emptyStoredPassword) }
-        guard let password = request.password else { return .refused(.noPassword) }
+        guard !stored.isEmpty || Self.emptyStoredPasswordIsAllowed(request, options: options, log: log) else {
+            return .decided(.refused(.emptyStoredPassword))
+        }
+        guard let password = request.password else { return .decided(.refused(.noPassword)) }
         guard password.count <= maximumPasswordLength else {
             log(.notice, "password for user \"\(request.userForLog)\" refused: longer than \(maximumPasswordLength) bytes")
-            return .refused(.passwordTooLong)
+            return .decided(.refused(.passwordTooLong))
         }
+        return .stored(stored)
+    }
+
+    /// The hashing half of `decideLogin`: no database, no session state, so it may run on any
+    /// thread with the options the lookup used.
+    package static func verifyPassword(
+        _ request: LoginRequest, lookup: PasswordLookup, options: ModuleOptions, log: DatabaseLog
+    ) -> LoginDecision {
+        let context = VerificationContext(
+            useMySQL323: options.use323Passwd, userName: request.user, defaultPassScheme: options.defaultPassScheme,
+            allowWeakSchemes: options.allowWeakSchemes)
+        let stored: SecretBytes
+        switch lookup {
+        case .decided(let decision): return decision
+        case .unknownUser(let decoy):
+            if let password = request.password, password.count <= maximumPasswordLength {
+                _ = PasswordSchemes.verify(mode: options.crypt, password: password, stored: decoy, context: context)
+            }
+            return .refused(.unknownUser)
+        case .stored(let value): stored = value
+        }
+        guard let password = request.password else { return .refused(.noPassword) }
         let verification = PasswordSchemes.verify(mode: options.crypt, password: password, stored: stored, context: context)
         if verification == .match || verification == .mismatch {
             DecoyMemory.noteVerified(stored, mode: options.crypt, defaultPassScheme: options.defaultPassScheme)
@@ -66,7 +101,7 @@ extension DatabaseSession {
             return .refused(.wrongPassword)
         case .storedSecretIsEmpty:
             // `{PLAIN}` with nothing after it: the same rule as an empty column.
-            guard emptyStoredPasswordIsAllowed(request) else { return .refused(.emptyStoredPassword) }
+            guard emptyStoredPasswordIsAllowed(request, options: options, log: log) else { return .refused(.emptyStoredPassword) }
             return password.isEmpty ? .accepted(.emptyPasswordAllowed) : .refused(.wrongPassword)
         case .malformed(let reason):
             log(.err, "stored password of user \"\(request.userForLog)\" is not a valid \(options.crypt.label) value: \(reason)")
@@ -108,7 +143,7 @@ extension DatabaseSession {
 
     /// Debian's rule for NULL passwords, applied to empty ones too: only with `nullok`, and only
     /// when the application did not pass PAM_DISALLOW_NULL_AUTHTOK. Logs the refusal.
-    private func emptyStoredPasswordIsAllowed(_ request: LoginRequest) -> Bool {
+    private static func emptyStoredPasswordIsAllowed(_ request: LoginRequest, options: ModuleOptions, log: DatabaseLog) -> Bool {
         if options.nullOK && !request.disallowsEmptyPassword { return true }
         let why = options.nullOK ? "the application passed PAM_DISALLOW_NULL_AUTHTOK" : "nullok is not set"
         log(.notice, "user \"\(request.userForLog)\" has an empty stored password: refused (\(why))")

@@ -8,6 +8,7 @@ import hashlib
 import os
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,116 @@ def test_install_under_another_module_name(built_module, tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert sorted(p.name for p in pamdir.iterdir()) == ["pam_mysql_swift.so"]
     assert _sha256(pamdir / "pam_mysql_swift.so") == _sha256(built_module)
+
+
+# --------------------------------------------------------------------------
+# The .deb's daemon part: /usr/sbin/pam-mysql-authd, its units (disabled), its user, its file
+# --------------------------------------------------------------------------
+
+AUTHD_USER = "pam-mysql-authd"
+AUTHD_UNITS = ["pam-mysql-authd-dovecot.socket", "pam-mysql-authd-saslauthd.socket", "pam-mysql-authd.service"]
+
+
+def _dpkg(*args: str) -> subprocess.CompletedProcess:
+    """dpkg, waiting a while for the lock another test may hold."""
+    deadline = time.monotonic() + 120
+    while True:
+        proc = subprocess.run(["dpkg", *args], capture_output=True, text=True, timeout=300)
+        if proc.returncode == 0 or "lock" not in proc.stderr or time.monotonic() > deadline:
+            return proc
+        time.sleep(2)
+
+
+def _build_deb() -> Path:
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    built = subprocess.run(["make", "-s", "--no-print-directory", "deb"], cwd=ph.REPO, capture_output=True,
+                           text=True, timeout=1800, env=env)
+    assert built.returncode == 0, built.stdout + built.stderr
+    debs = [line.strip() for line in built.stdout.splitlines() if line.strip().endswith(".deb")]
+    assert debs, built.stdout
+    return ph.REPO / debs[-1]
+
+
+def _contents(deb: Path) -> dict[str, tuple[str, str]]:
+    """path -> (mode string, owner/group) from dpkg-deb -c."""
+    out = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True).stdout
+    entries = {}
+    for line in out.splitlines():
+        fields = line.split(None, 5)
+        entries[fields[5].split(" -> ")[0].lstrip(".")] = (fields[0], fields[1])
+    return entries
+
+
+@pytest.fixture(scope="module")
+def deb() -> Path:
+    return _build_deb()
+
+
+def test_deb_ships_the_daemon_its_units_and_its_file(deb):
+    files = _contents(deb)
+    expected = {
+        "/usr/sbin/pam-mysql-authd": "-rwxr-xr-x",
+        "/usr/share/man/man8/pam-mysql-authd.8.gz": "-rw-r--r--",
+        "/etc/pam-mysql-authd.conf": "-rw-r-----",
+        **{f"/lib/systemd/system/{u}": "-rw-r--r--" for u in AUTHD_UNITS},
+    }
+    assert {p: files.get(p, ("missing", ""))[0] for p in expected} == expected
+    assert all(files[p][1] == "root/root" for p in expected), {p: files[p][1] for p in expected}
+    # Nothing enables a unit: no symlink in the package, no systemctl or deb-systemd-helper in a script.
+    assert not [p for p in files if "/etc/systemd/" in p], files
+    control = subprocess.run(["dpkg-deb", "-e", str(deb), str(ph.BUILD_DIR / "deb" / "control-check")],
+                             capture_output=True, text=True)
+    assert control.returncode == 0, control.stderr
+    scripts = "".join((ph.BUILD_DIR / "deb" / "control-check" / s).read_text()
+                      for s in ("preinst", "postinst", "postrm"))
+    assert "systemctl" not in scripts and "deb-systemd-helper" not in scripts
+    conffiles = (ph.BUILD_DIR / "deb" / "control-check" / "conffiles").read_text().split()
+    assert conffiles == ["/etc/pam-mysql-authd.conf"], conffiles
+    fields = subprocess.run(["dpkg-deb", "-f", str(deb), "Depends"], capture_output=True, text=True).stdout
+    assert "adduser" in fields, fields
+    lint = subprocess.run(["lintian", str(deb)], capture_output=True, text=True, timeout=300)
+    assert not [line for line in lint.stdout.splitlines() if line.startswith("E:")], lint.stdout
+
+
+def test_deb_creates_the_system_user_and_gives_it_the_file(deb):
+    import grp
+    import pwd
+
+    user_before = subprocess.run(["getent", "passwd", AUTHD_USER], capture_output=True).returncode == 0
+    conf = Path("/etc/pam-mysql-authd.conf")
+    assert not conf.exists(), "an /etc/pam-mysql-authd.conf is already on this machine"
+    try:
+        inst = _dpkg("-i", str(deb))
+        assert inst.returncode == 0, inst.stdout + inst.stderr
+        account = pwd.getpwnam(AUTHD_USER)
+        assert account.pw_uid < 1000 and account.pw_dir == "/nonexistent", account
+        assert account.pw_shell in ("/usr/sbin/nologin", "/bin/false"), account
+        assert grp.getgrgid(account.pw_gid).gr_name == AUTHD_USER
+        assert not Path("/nonexistent").exists()
+        info = conf.stat()
+        assert (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == (0o640, 0, account.pw_gid), oct(info.st_mode)
+        for unit in AUTHD_UNITS:
+            assert (Path("/lib/systemd/system") / unit).is_file(), unit
+            assert not list(Path("/etc/systemd/system").glob(f"*/{unit}")), f"{unit} was enabled"
+        # The installed binary runs (its own help) and its man page is found.
+        helped = subprocess.run(["/usr/sbin/pam-mysql-authd", "--help"], capture_output=True, text=True, timeout=30)
+        assert helped.returncode == 0 and "--dovecot" in helped.stdout, helped.stdout + helped.stderr
+        assert subprocess.run(["man", "-w", "pam-mysql-authd"], capture_output=True).returncode == 0
+        # A second configure (upgrade, reinstall) neither fails on the existing user nor resets an override.
+        os.chmod(conf, 0o600)
+        subprocess.run(["dpkg-statoverride", "--add", "root", "root", "0600", str(conf)], check=True)
+        again = _dpkg("-i", str(deb))
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert stat.S_IMODE(conf.stat().st_mode) == 0o600 and conf.stat().st_gid == 0
+    finally:
+        subprocess.run(["dpkg-statoverride", "--remove", str(conf)], capture_output=True)
+        purge = _dpkg("--purge", "libpam-mysql-swift")
+    assert purge.returncode == 0, purge.stdout + purge.stderr
+    assert not conf.exists(), "purge left the conffile"
+    assert not Path("/usr/sbin/pam-mysql-authd").exists()
+    assert not any((Path("/lib/systemd/system") / u).exists() for u in AUTHD_UNITS)
+    # The user stays after purge (files and logs may still name its uid); the test removes what it made.
+    assert subprocess.run(["getent", "passwd", AUTHD_USER], capture_output=True).returncode == 0
+    if not user_before:
+        subprocess.run(["deluser", "--system", AUTHD_USER], capture_output=True, check=True)
+        subprocess.run(["delgroup", "--system", AUTHD_USER], capture_output=True)
