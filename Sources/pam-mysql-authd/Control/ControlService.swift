@@ -27,7 +27,9 @@ struct ControlService: Service {
                 channel = try await ControlServer.adopt(descriptor: fd, group: group, commands: commands, logger: logger)
             }
         } catch {
+            // Returning would end the whole ServiceGroup: wait for the shutdown like the others.
             logger.error("control socket not served: \(error)")
+            try? await gracefulShutdown()
             return
         }
         try? await gracefulShutdown()
