@@ -9,6 +9,12 @@ public enum SQLStatements {
             + whereSuffix(options)
     }
 
+    /// `SELECT usercolumn FROM table WHERE usercolumn = ?[ AND (where)]`: the name as the table
+    /// spells it (the auth daemon's `ok_user = database`; the collation may match `ALICE`).
+    public static func userNameQuery(_ options: ModuleOptions) -> String {
+        "SELECT \(options.userColumn ?? "") FROM \(options.table ?? "") WHERE \(options.userColumn ?? "") = ?" + whereSuffix(options)
+    }
+
     /// `SELECT statcolumn, passwdcolumn FROM table WHERE usercolumn = ?[ AND (where)]`
     public static func statusQuery(_ options: ModuleOptions) -> String {
         "SELECT \(options.statColumn ?? ""), \(options.passwdColumn ?? "") FROM \(options.table ?? "") WHERE \(options.userColumn ?? "") = ?"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AuthDaemonCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -38,8 +39,21 @@ struct PamMySQLAuthd: AsyncParsableCommand {
     var checkConfig = false
 
     func run() async throws {
+        let commandLine = AuthdCommandLine(
+            configFile: config, pamDir: pamDirectory, saslauthdSockets: saslauthdSockets, dovecotSockets: dovecotSockets,
+            controlSocket: control, log: log)
+        // The configuration comes first: it says where to log. Its errors go to standard error.
+        let configuration: AuthdConfiguration
+        switch AuthdConfigurationLoader.load(commandLine) {
+        case .success(let loaded): configuration = loaded
+        case .failure(let failures):
+            for error in failures.errors { printToStandardError("pam-mysql-authd: \(error.message)") }
+            printToStandardError("pam-mysql-authd: the configuration has \(failures.errors.count) error(s): not started")
+            throw ExitCode(1)
+        }
+        let settings = configuration.settings
         do {
-            try LogDestination(argument: log).bootstrap(level: .debug)
+            try LogDestination(settings.log, fromCommandLine: log != nil).bootstrap(level: .debug)
         } catch {
             printToStandardError("pam-mysql-authd: \(error)")
             throw ExitCode(1)
@@ -49,44 +63,64 @@ struct PamMySQLAuthd: AsyncParsableCommand {
             logger.logLevel = .debug
             return logger
         }()
-        let pamDirectory = pamDirectory ?? "/etc/pam.d"
-        if let config, case .failure(let why) = TextFile.read(config) {
-            logger.error("cannot read the configuration \(config): \(why)")
+        for notice in configuration.notices { logger.log(level: notice.priority.loggerLevel, "\(notice.message)") }
+        let holder = ConfigurationHolder(configuration, logger: logger)
+        if checkConfig {
+            throw ExitCode(ConfigurationCheck.run(holder, logger: logger) ? 0 : 1)
+        }
+        // Before any thread starts: both edit the environment.
+        let notifier: SystemdNotifier?
+        switch SystemdNotifier.fromEnvironment() {
+        case .success(let found): notifier = found
+        case .failure(let failure):
+            logger.warning("NOTIFY_SOCKET unusable, no readiness notification: \(failure)")
+            notifier = nil
+        }
+        let activated: ActivatedSockets
+        switch ActivatedSockets.take() {
+        case .success(let sockets): activated = sockets
+        case .failure(let failure):
+            logger.error("\(failure)")
             throw ExitCode(1)
         }
-        if checkConfig {
-            throw ExitCode(ConfigurationCheck.run(pamDirectory: pamDirectory, logger: logger) ? 0 : 1)
-        }
-        var plans =
-            saslauthdSockets.map { ListenerPlan(kind: .saslauthd, source: .path($0)) }
-            + dovecotSockets.map { ListenerPlan(kind: .dovecot, source: .path($0)) }
-        for handed in InterimSocketActivation.take() {
-            switch handed.name {
-            case "saslauthd": plans.append(ListenerPlan(kind: .saslauthd, source: .descriptor(handed.descriptor, name: handed.name)))
-            case "dovecot": plans.append(ListenerPlan(kind: .dovecot, source: .descriptor(handed.descriptor, name: handed.name)))
-            case "control": logger.notice("control socket from systemd: not served yet")
-            default:
-                logger.warning(
-                    "socket \"\(handed.name)\" from systemd (fd \(handed.descriptor)) ignored: not saslauthd, dovecot or control")
-            }
-        }
-        if control != nil { logger.notice("--control: the control socket is not served yet") }
+        let plans =
+            settings.saslauthdSockets.map { ListenerPlan(kind: .saslauthd, source: .path($0)) }
+            + settings.dovecotSockets.map { ListenerPlan(kind: .dovecot, source: .path($0)) }
+            + activated.saslauthd.map { ListenerPlan(kind: .saslauthd, source: .descriptor($0, name: "saslauthd")) }
+            + activated.dovecot.map { ListenerPlan(kind: .dovecot, source: .descriptor($0, name: "dovecot")) }
         guard !plans.isEmpty else {
             logger.error("nothing to listen on: give --saslauthd PATH and/or --dovecot PATH (or sockets from systemd)")
             throw ExitCode(1)
         }
-        let listenerLimits = ListenerLimits()
+        let listenerLimits = ListenerLimits(settings)
         let descriptors = DescriptorLimit.raise(toFit: listenerLimits.maximumConnections)
         if descriptors < UInt64(listenerLimits.maximumConnections + 256) {
             logger.warning(
                 "descriptor limit \(descriptors): fewer connections than max_connections \(listenerLimits.maximumConnections) fit")
         }
-        let services = ServiceDirectory(pamDirectory: pamDirectory, logger: logger)
-        let login = LoginService(limits: LoginLimits(), services: services, logger: logger)
+        let counters = DaemonCounters()
+        let login = LoginService(limits: LoginLimits(settings.limits), configuration: holder, counters: counters, logger: logger)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount))
-        let listeners = ListenerSet(group: group, login: login, limits: listenerLimits, logger: logger)
+        let listeners = ListenerSet(group: group, login: login, limits: listenerLimits, counters: counters, logger: logger)
+        let reload: @Sendable () -> Void = {
+            logger.info("reloading the configuration")
+            login.reload()
+        }
+        // The control socket: systemd's, or the one named (command line or [daemon]), or under
+        // the unit's RuntimeDirectory; by hand without any of these, none.
+        let controlPath =
+            control ?? (configuration.configFile != nil ? settings.controlSocket.path : nil)
+            ?? Self.runtimeDirectory().map { "\($0)/control" }
         do {
             try await listeners.bind(plans)
+            let commands = DaemonControl(counters: counters, reloadConfiguration: reload)
+            if let descriptor = activated.control {
+                listeners.add(try await ControlServer.adopt(descriptor: descriptor, group: group, commands: commands, logger: logger))
+                logger.info("control: listening on the socket control from systemd (fd \(descriptor))")
+            } else if let controlPath {
+                listeners.add(try await ControlServer.bind(path: controlPath, group: group, commands: commands, logger: logger))
+                logger.info("control: listening on \(controlPath)")
+            }
         } catch {
             logger.error("\(error)")
             await listeners.closeListeners()
@@ -94,17 +128,13 @@ struct PamMySQLAuthd: AsyncParsableCommand {
             try? await group.shutdownGracefully()
             throw ExitCode(1)
         }
-        let reload: @Sendable () -> Void = {
-            logger.info("SIGHUP: reloading the configuration")
-            login.dropCaches(pamDirectory: pamDirectory)
-        }
         // The group's own start/stop lines are debug chatter: only its warnings and errors.
         var groupLogger = logger
         groupLogger.logLevel = .notice
         let serviceGroup = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
-                    .init(service: ListenerService(listeners: listeners, login: login, logger: logger)),
+                    .init(service: ListenerService(listeners: listeners, login: login, notifier: notifier, logger: logger)),
                     .init(service: ReloadService(reload: reload), successTerminationBehavior: .ignore),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
@@ -113,10 +143,20 @@ struct PamMySQLAuthd: AsyncParsableCommand {
             try await serviceGroup.run()
         } catch {
             logger.error("stopped on an error: \(error)")
+            if activated.control == nil, let controlPath { ControlServer.remove(path: controlPath) }
             try? await group.shutdownGracefully()
             throw ExitCode(1)
         }
+        if activated.control == nil, let controlPath { ControlServer.remove(path: controlPath) }
         try? await group.shutdownGracefully()
+    }
+
+    /// systemd's `RuntimeDirectory=` (`$RUNTIME_DIRECTORY`): where the control socket goes by
+    /// default under the unit; without it (by hand, in tests) only `--control` makes one.
+    static func runtimeDirectory() -> String? {
+        guard let value = getenv("RUNTIME_DIRECTORY").map({ String(cString: $0) }), !value.isEmpty else { return nil }
+        // Several directories are separated by ':'; the first is the unit's own.
+        return value.split(separator: ":").first.map(String.init)
     }
 }
 

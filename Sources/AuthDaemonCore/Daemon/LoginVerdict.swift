@@ -28,6 +28,9 @@ public enum LoginFailureReason: Equatable, Sendable {
     case invalidServiceName
     case unknownService
     case serviceNotUsable
+    /// The service's stack failed without a pam_mysql failure (`pam_deny.so`, or only
+    /// `sufficient` lines that all failed).
+    case deniedByService
     case configurationError
     case databaseUnavailable
     case queueTimeout
@@ -50,6 +53,7 @@ public enum LoginFailureReason: Equatable, Sendable {
         case .invalidServiceName: "invalid service name"
         case .unknownService: "unknown service"
         case .serviceNotUsable: "service not usable"
+        case .deniedByService: "denied by the service's stack"
         case .configurationError: "configuration error"
         case .databaseUnavailable: "database unavailable"
         case .queueTimeout: "queue timeout"

@@ -1,42 +1,44 @@
+import AuthDaemonCore
 import Logging
+import PAMMySQLCore
 import PAMStack
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `--check-config`: resolves every service of the pam.d directory that names pam_mysql.so, as
-/// the first request of each would, and says which the daemon would refuse.
+/// `--check-config`: the configuration loaded (its errors stop before this), then every service
+/// it can name resolved as its first request would be: the `[service]` sections and each file
+/// of the pam.d directory that names pam_mysql.so. Says which the daemon would refuse.
 enum ConfigurationCheck {
-    static func run(pamDirectory: String, logger: Logger) -> Bool {
-        guard let directory = opendir(pamDirectory) else {
-            logger.error("cannot read \(pamDirectory): \(String(cString: strerror(errno)))")
+    static func run(_ holder: ConfigurationHolder, logger: Logger) -> Bool {
+        let configuration = holder.current
+        let pamDirectory = configuration.settings.pamDir
+        var names = Set(configuration.configuredServices.map(\.text))
+        if let directory = opendir(pamDirectory) {
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+                }
+                guard !name.hasPrefix("."), (try? ServiceName(validating: name)) != nil else { continue }
+                guard case .success(let read) = ConfigFileReader.read(path: "\(pamDirectory)/\(name)"),
+                    !PAMLine.ourLines(in: read.text.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }).isEmpty
+                else { continue }
+                names.insert(name)
+            }
+            closedir(directory)
+        } else {
+            logger.warning("cannot read \(pamDirectory): \(String(cString: strerror(errno)))")
+        }
+        guard !names.isEmpty else {
+            logger.error("no service: no [service] section and no file of \(pamDirectory) names pam_mysql.so")
             return false
         }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            guard !name.hasPrefix("."), ServiceDirectory.isValid(name) else { continue }
-            names.append(name)
-        }
-        closedir(directory)
-        let services = ServiceDirectory(pamDirectory: pamDirectory, logger: logger)
-        var usable = true
-        var found = 0
+        var refused = 0
         for name in names.sorted() {
-            guard case .success(let text) = TextFile.read("\(pamDirectory)/\(name)"), !PAMLine.ourLines(in: text).isEmpty else {
-                continue
-            }
-            found += 1
-            if case .refused = services.resolve(name) { usable = false }
+            if case .failure = holder.plan(forService: name) { refused += 1 }
         }
-        if found == 0 {
-            logger.error("no service file in \(pamDirectory) names pam_mysql.so")
-            return false
-        }
-        logger.info("configuration check: \(found) service(s), \(usable ? "all usable" : "some refused")")
-        return usable
+        logger.info("configuration check: \(names.count) service(s), \(refused == 0 ? "all usable" : "\(refused) refused")")
+        return refused == 0
     }
 }

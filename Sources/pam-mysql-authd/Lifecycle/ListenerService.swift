@@ -11,13 +11,14 @@ struct ListenerService: Service {
 
     let listeners: ListenerSet
     let login: LoginService
+    let notifier: SystemdNotifier?
     let logger: Logger
 
     func run() async throws {
-        InterimNotifier.notify("READY=1")
+        notify(notifier?.ready(status: "listening"))
         logger.info("ready")
         try? await gracefulShutdown()
-        InterimNotifier.notify("STOPPING=1")
+        notify(notifier?.stopping(status: "draining \(login.pendingCount) login(s)"))
         logger.info("shutting down: \(login.pendingCount) login(s) in flight, \(listeners.tracker.count) connection(s)")
         await listeners.closeListeners()
         let until = NIODeadline.now() + Self.drainLimit
@@ -30,5 +31,9 @@ struct ListenerService: Service {
         listeners.tracker.closeAll()
         await login.shutdown()
         logger.info("stopped")
+    }
+
+    private func notify(_ result: Result<Void, SystemdNotifier.Failure>?) {
+        if case .failure(let failure) = result { logger.warning("sd_notify: \(failure)") }
     }
 }

@@ -11,10 +11,12 @@ final class ConnectionTracker: @unchecked Sendable {
     private var nextID: UInt64 = 0
     private var lastRefusalLog: NIODeadline = .distantPast
     let maximum: Int
+    private let counters: DaemonCounters
     private let logger: Logger
 
-    init(maximum: Int, logger: Logger) {
+    init(maximum: Int, counters: DaemonCounters, logger: Logger) {
         self.maximum = maximum
+        self.counters = counters
         self.logger = logger
     }
 
@@ -36,8 +38,10 @@ final class ConnectionTracker: @unchecked Sendable {
             if logNow { logger.warning("connection refused: \(maximum) connections open (max_connections)") }
             return nil
         }
+        counters.connectionOpened()
         channel.closeFuture.whenComplete { [self] _ in
             _ = lock.withLock { open.removeValue(forKey: ObjectIdentifier(channel)) }
+            counters.connectionClosed()
         }
         return admitted
     }

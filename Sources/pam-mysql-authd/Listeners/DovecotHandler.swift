@@ -16,30 +16,33 @@ final class DovecotHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private static let expirySweep = TimeAmount.seconds(10)
+    private static let expirySweep = TimeAmount.seconds(5)
 
     private let login: LoginService
     private let logger: Logger
-    private let session = InterimDovecotSession()
-    private let connectionID: UInt64
+    private var session: DovecotAuthSession
+    private var framer: DovecotLineFramer
     private var sweep: RepeatedTask?
-    private var closing = false
 
-    init(login: LoginService, connectionID: UInt64, logger: Logger) {
+    init(login: LoginService, connectionID: UInt64, limits: ListenerLimits, logger: Logger) {
         self.login = login
-        self.connectionID = connectionID
         self.logger = logger
+        var generator = SystemRandomNumberGenerator()
+        let cookie = DovecotSessionConfiguration.cookie(fromBytes: (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        session = DovecotAuthSession(
+            configuration: DovecotSessionConfiguration(
+                requireSecuredForPlaintext: limits.requireSecuredForPlaintext, maximumLineLength: limits.maximumLineLength,
+                maximumRequestsInFlight: limits.maximumRequestsPerConnection,
+                serverProcessID: UInt32(getpid()), connectionID: UInt32(truncatingIfNeeded: connectionID), cookie: cookie))
+        framer = DovecotLineFramer(maximumLineLength: limits.maximumLineLength)
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let lines = InterimDovecotSession.greeting(processID: getpid(), connectionID: connectionID, cookie: Self.cookie())
-        for line in lines { write(context, line) }
+        send(context, session.greeting())
         context.flush()
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         sweep = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.expirySweep, delay: Self.expirySweep) { [self] _ in
-            let dropped = session.expire(now: monotonicSeconds())
-            if dropped > 0 { logger.info("dovecot: \(dropped) abandoned request(s) expired") }
-            _ = loopBound
+            perform(session.expire(now: Self.now()), context: loopBound.value)
         }
         context.fireChannelActive()
     }
@@ -51,46 +54,61 @@ final class DovecotHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing else { return }
-        var buffer = unwrapInboundIn(data)
-        let line = buffer.readBytes(length: buffer.readableBytes) ?? []
-        perform(session.receive(line, now: monotonicSeconds()), context: context)
-    }
-
-    private func perform(_ steps: [InterimDovecotSession.Step], context: ChannelHandlerContext) {
-        for step in steps {
-            switch step {
-            case .send(let line):
-                write(context, line)
-                context.flush()
-            case .close(let why):
-                logger.notice("dovecot: connection closed: \(why)")
-                closing = true
+        let buffer = unwrapInboundIn(data)
+        guard !session.isClosed else { return }
+        for event in framer.feed(buffer.readableBytesView) {
+            switch event {
+            case .line(let line):
+                perform(session.receive(line: line, now: Self.now()), context: context)
+            case .lineTooLong:
+                logger.notice("dovecot: line longer than \(framer.maximumLineLength) bytes, connection closed")
                 context.close(promise: nil)
-                return
-            case .verify(let id, let user, let password, let service, let remoteAddress):
-                let attempt = LoginAttempt(
-                    service: service, user: user, password: password, remoteAddress: remoteAddress, protocolName: "dovecot")
-                let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-                let channel = context.channel
-                login.authenticate(attempt, on: context.eventLoop).whenSuccess { [self] verdict in
-                    guard channel.isActive, !closing else { return }
-                    perform(session.complete(id: id, verdict: verdict), context: loopBound.value)
-                }
             }
+            if session.isClosed { break }
         }
     }
 
-    private func write(_ context: ChannelHandlerContext, _ line: [UInt8]) {
-        var buffer = context.channel.allocator.buffer(capacity: line.count + 1)
-        buffer.writeBytes(line)
-        buffer.writeInteger(UInt8(ascii: "\n"))
+    private func perform(_ actions: [DovecotAction], context: ChannelHandlerContext) {
+        var wrote = false
+        for action in actions {
+            switch action {
+            case .send(let bytes):
+                send(context, bytes)
+                wrote = true
+            case .close(let reason):
+                logger.notice("dovecot: connection closed: \(reason)")
+                if wrote { context.flush() }
+                context.close(promise: nil)
+                return
+            case .verify(let request):
+                verify(request, context: context)
+            }
+        }
+        if wrote { context.flush() }
+    }
+
+    private func verify(_ request: DovecotLoginAttempt, context: ChannelHandlerContext) {
+        let attempt = LoginAttempt(
+            service: request.service, user: request.user, password: request.password, remoteAddress: request.remoteAddress,
+            protocolName: "dovecot")
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let channel = context.channel
+        login.authenticate(attempt, on: context.eventLoop).whenSuccess { [self] verdict in
+            guard channel.isActive else { return }
+            perform(
+                session.complete(id: request.id, verdict: ProtocolReplies.dovecot(verdict, user: request.user)), context: loopBound.value)
+        }
+    }
+
+    private func send(_ context: ChannelHandlerContext, _ bytes: [UInt8]) {
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
         context.write(wrapOutboundOut(buffer), promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is IdleStateHandler.IdleStateEvent {
-            if session.inFlight == 0 {
+            if session.requestsInFlight == 0 {
                 logger.info("dovecot: idle connection closed")
                 context.close(promise: nil)
             }
@@ -104,20 +122,12 @@ final class DovecotHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is LineDecoder.LineTooLong {
-            logger.notice("dovecot: line longer than the limit, connection closed")
-        } else if !(error is IOError) {
-            logger.notice("dovecot: connection closed: \(error)")
-        }
-        closing = true
+        if !(error is IOError) { logger.notice("dovecot: connection closed: \(error)") }
         context.close(promise: nil)
     }
 
-    /// 32 hex digits (Postfix ignores COOKIE; Dovecot's master REQUEST flow would need it).
-    static func cookie() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let digits = Array("0123456789abcdef")
-        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+    /// Monotonic milliseconds, the session's clock.
+    static func now() -> UInt64 {
+        UInt64(NIODeadline.now().uptimeNanoseconds / 1_000_000)
     }
 }

@@ -1,3 +1,5 @@
+import AuthDaemonCore
+
 /// The protocols the daemon speaks, each on its own sockets.
 enum ListenerKind: String, Sendable {
     case saslauthd
@@ -6,7 +8,8 @@ enum ListenerKind: String, Sendable {
 
 /// Where one listener comes from: a path the daemon binds, or a socket systemd handed over.
 enum ListenerSource: Sendable {
-    case path(String)
+    /// A path with the mode and ownership the configuration gives it.
+    case path(AuthdSocket)
     case descriptor(Int32, name: String)
 }
 

@@ -16,12 +16,17 @@ final class ListenerSet: @unchecked Sendable {
     private let logger: Logger
     private(set) var channels: [any Channel] = []
 
-    init(group: any EventLoopGroup, login: LoginService, limits: ListenerLimits, logger: Logger) {
+    init(group: any EventLoopGroup, login: LoginService, limits: ListenerLimits, counters: DaemonCounters, logger: Logger) {
         self.group = group
         self.login = login
         self.limits = limits
         self.logger = logger
-        tracker = ConnectionTracker(maximum: limits.maximumConnections, logger: logger)
+        tracker = ConnectionTracker(maximum: limits.maximumConnections, counters: counters, logger: logger)
+    }
+
+    /// A listener that is not a client protocol (the control socket), closed with the others.
+    func add(_ channel: any Channel) {
+        channels.append(channel)
     }
 
     func bind(_ plans: [ListenerPlan]) async throws {
@@ -29,14 +34,17 @@ final class ListenerSet: @unchecked Sendable {
             let bootstrap = bootstrap(for: plan.kind)
             let channel: any Channel
             switch plan.source {
-            case .path(let path):
+            case .path(let socket):
+                let path = socket.path
                 try SocketPath.prepare(path)
                 do {
                     channel = try await bootstrap.bind(unixDomainSocketPath: path).get()
                 } catch {
                     throw DaemonStartError("cannot listen on \(path): \(error)")
                 }
-                try SocketPath.setPermissions(path, mode: mode_t(limits.socketMode), owner: nil, group: nil)
+                try SocketPath.setPermissions(
+                    path, mode: mode_t(socket.mode), owner: try SocketPath.userID(socket.owner), group: try SocketPath.groupID(socket.group)
+                )
                 logger.info("\(plan.kind.rawValue): listening on \(path)")
             case .descriptor(let descriptor, let name):
                 do {
@@ -73,8 +81,7 @@ final class ListenerSet: @unchecked Sendable {
                         try operations.addHandler(SaslauthdHandler(login: login, joinsRealm: limits.joinsRealm, logger: logger))
                     case .dovecot:
                         try operations.addHandler(IdleStateHandler(readTimeout: limits.dovecotIdle))
-                        try operations.addHandler(ByteToMessageHandler(LineDecoder(maximumLength: limits.maximumLineLength)))
-                        try operations.addHandler(DovecotHandler(login: login, connectionID: number, logger: logger))
+                        try operations.addHandler(DovecotHandler(login: login, connectionID: number, limits: limits, logger: logger))
                     }
                 }
             }

@@ -12,11 +12,13 @@ final class SaslauthdHandler: ChannelInboundHandler, @unchecked Sendable {
 
     /// How long the client may take after our reply to close its end.
     static let lingerAfterReply = TimeAmount.seconds(2)
+    /// Five fields of the longest length (libsasl caps a request at 8192 bytes).
+    static let maximumRequestLength = 5 * (2 + SaslauthdLimits.saslauthdFieldLength)
 
     private let login: LoginService
     private let joinsRealm: Bool
     private let logger: Logger
-    private var received: [UInt8] = []
+    private var received: ByteBuffer?
     private var answered = false
 
     init(login: LoginService, joinsRealm: Bool, logger: Logger) {
@@ -28,34 +30,33 @@ final class SaslauthdHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         guard !answered else { return }
-        received += buffer.readBytes(length: buffer.readableBytes) ?? []
-        defer { if answered { wipe() } }
-        guard received.count <= InterimSaslauthdRequest.maximumRequestLength else {
-            logger.notice("saslauthd: request longer than \(InterimSaslauthdRequest.maximumRequestLength) bytes, connection closed")
-            answered = true
-            context.close(promise: nil)
-            return
+        if received == nil {
+            received = buffer
+        } else {
+            received?.writeBuffer(&buffer)
         }
-        switch InterimSaslauthdRequest.parse(received) {
-        case .needMore: return
-        case .fieldTooLong:
-            logger.notice("saslauthd: a field is longer than \(InterimSaslauthdRequest.maximumFieldLength) bytes: refused")
-            reply(context, SaslauthdReplyText.fieldTooLong)
-        case .request(let request):
+        guard let bytes = received else { return }
+        switch SaslauthdDecoder.decode(bytes.readableBytesView) {
+        case .incomplete:
+            guard bytes.readableBytes <= Self.maximumRequestLength else {
+                logger.notice("saslauthd: more than \(Self.maximumRequestLength) bytes without a whole request, connection closed")
+                answered = true
+                forget()
+                context.close(promise: nil)
+                return
+            }
+        case .invalid(let error):
+            logger.notice("\(error.description)")
+            forget()
+            reply(context, error.reply)
+        case .request(let request, _):
+            forget()
             handle(request, context: context)
         }
     }
 
-    private func handle(_ request: InterimSaslauthdRequest, context: ChannelHandlerContext) {
+    private func handle(_ request: SaslauthdRequest, context: ChannelHandlerContext) {
         answered = true
-        guard !request.login.isEmpty else {
-            logger.notice("saslauthd: empty login refused")
-            return reply(context, SaslauthdReplyText.emptyLogin)
-        }
-        guard !request.password.isEmpty else {
-            logger.notice("saslauthd: empty password refused for user=\"\(AuthEventLine.quotedUser(request.login))\"")
-            return reply(context, SaslauthdReplyText.emptyPassword)
-        }
         let attempt = LoginAttempt(
             service: String(decoding: request.service, as: UTF8.self),
             user: SaslauthdUserName.join(login: request.login, realm: request.realm, joinsRealm: joinsRealm),
@@ -65,16 +66,16 @@ final class SaslauthdHandler: ChannelInboundHandler, @unchecked Sendable {
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         login.authenticate(attempt, on: context.eventLoop).whenSuccess { [self] verdict in
             guard channel.isActive else { return }
-            reply(loopBound.value, SaslauthdReplyText.reply(verdict))
+            reply(loopBound.value, ProtocolReplies.saslauthd(verdict))
         }
     }
 
     /// Sends one counted string, half-closes, and closes after the linger.
-    private func reply(_ context: ChannelHandlerContext, _ text: [UInt8]) {
+    private func reply(_ context: ChannelHandlerContext, _ answer: SaslauthdReply) {
         answered = true
-        var buffer = context.channel.allocator.buffer(capacity: text.count + 2)
-        buffer.writeInteger(UInt16(text.count), endianness: .big)
-        buffer.writeBytes(text)
+        let bytes = answer.encoded
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in
             channel.close(mode: .output, promise: nil)
@@ -86,13 +87,17 @@ final class SaslauthdHandler: ChannelInboundHandler, @unchecked Sendable {
         if case ChannelEvent.inputClosed = event {
             // The client's EOF: after our reply that ends the connection; before a whole
             // request it is a half request (nothing to answer).
-            if !answered { logger.notice("saslauthd: connection closed before a whole request (\(received.count) bytes)") }
-            wipe()
+            // A connect without a byte is what a second daemon's "is anyone listening?" does.
+            if !answered, let count = received?.readableBytes, count > 0 {
+                logger.notice("saslauthd: connection closed before a whole request (\(count) bytes)")
+            }
+            forget()
             context.close(promise: nil)
             return
         }
         if event is IdleStateHandler.IdleStateEvent {
             if !answered { logger.notice("saslauthd: no whole request within the idle timeout, connection closed") }
+            forget()
             context.close(promise: nil)
             return
         }
@@ -100,11 +105,16 @@ final class SaslauthdHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        forget()
         context.close(promise: nil)
     }
 
-    private func wipe() {
-        for index in received.indices { received[index] = 0 }
-        received = []
+    /// The received bytes hold the password: zeroed before the buffer goes.
+    private func forget() {
+        guard var buffer = received else { return }
+        received = nil
+        let count = buffer.writerIndex
+        buffer.clear()
+        buffer.writeRepeatingByte(0, count: count)
     }
 }

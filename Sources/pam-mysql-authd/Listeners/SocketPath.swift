@@ -40,6 +40,22 @@ enum SocketPath {
         return result == 0
     }
 
+    /// A user given by name or number.
+    static func userID(_ name: String?) throws(DaemonStartError) -> uid_t? {
+        guard let name else { return nil }
+        if let number = uid_t(name) { return number }
+        guard let entry = getpwnam(name) else { throw DaemonStartError("socket owner \(name): no such user") }
+        return entry.pointee.pw_uid
+    }
+
+    /// A group given by name or number.
+    static func groupID(_ name: String?) throws(DaemonStartError) -> gid_t? {
+        guard let name else { return nil }
+        if let number = gid_t(name) { return number }
+        guard let entry = getgrnam(name) else { throw DaemonStartError("socket group \(name): no such group") }
+        return entry.pointee.gr_gid
+    }
+
     /// The socket file's mode (and owner/group when given), after bind.
     static func setPermissions(_ path: String, mode: mode_t, owner: uid_t?, group: gid_t?) throws(DaemonStartError) {
         if owner != nil || group != nil {

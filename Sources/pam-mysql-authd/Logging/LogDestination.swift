@@ -1,3 +1,4 @@
+import AuthDaemonCore
 import Logging
 
 #if canImport(Glibc)
@@ -13,12 +14,12 @@ enum LogDestination: Equatable {
     /// No `--log`: syslog, and standard error too on a terminal.
     case automatic
 
-    init(argument: String?) {
-        switch argument {
-        case nil: self = .automatic
-        case "syslog": self = .syslog
-        case "stderr": self = .standardError
-        case let path?: self = .file(path)
+    /// `syslog` is automatic unless the command line asked for syslog alone.
+    init(_ target: AuthdLogTarget, fromCommandLine: Bool) {
+        switch target {
+        case .syslog: self = fromCommandLine ? .syslog : .automatic
+        case .stderr: self = .standardError
+        case .file(let path): self = .file(path)
         }
     }
 

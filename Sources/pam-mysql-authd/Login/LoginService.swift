@@ -6,10 +6,11 @@ import NIOCore
 import NIOPosix
 import PAMMySQLCore
 
-/// Logs users in for both listeners, with the module's own decisions: the password lookup on a
-/// database thread, the verification on a hashing thread, then the account check (statcolumn)
-/// on a database thread again, as saslauthd's PAM path calls `pam_acct_mgmt` after a good
-/// password. The event loop only hops; nothing here blocks it.
+/// Logs users in for both listeners, with the module's own decisions, walking the service's
+/// auth stack as libpam would (`PAMStackEvaluator`): for each pam_mysql step the password
+/// lookup on a database thread, the verification on a hashing thread; after a good password
+/// the account stack (statcolumn) on a database thread, as saslauthd's PAM path calls
+/// `pam_acct_mgmt`. The event loop only hops; nothing here blocks it.
 ///
 /// Bounds: at most `maximumPending` requests at once (more get a temporary failure at once),
 /// a request that waited longer than the queue timeout for a thread gets a temporary failure,
@@ -17,24 +18,34 @@ import PAMMySQLCore
 /// `LoginDeadline` that ends before it).
 final class LoginService: @unchecked Sendable {
     let limits: LoginLimits
-    let services: ServiceDirectory
+    let configuration: ConfigurationHolder
     private let databasePool: NIOThreadPool
     private let hashingPool: NIOThreadPool
     private let shelf: SessionShelf
     private let logger: Logger
+    private let counters: DaemonCounters
     private let pending = NIOLockedValueBox(0)
 
-    /// What the database half found: an answer already, or what the hashing half needs.
+    /// What the database half of one step found: an answer already, or what the hashing half needs.
     private enum Lookup {
         case answered(LoginVerdict)
-        case verify(ServicePlan, PasswordLookup, AccountRow?)
+        case verify(PasswordLookup)
+    }
+
+    /// One stack walk: libpam's state, and the status row the last lookup read (the account
+    /// check of the same login finds it there, as the module does on one PAM handle).
+    private final class Walk: @unchecked Sendable {
+        var evaluator: PAMStackEvaluator<LoginVerdict>
+        var accountRow: AccountRow?
+        init(_ steps: [PAMStep]) { evaluator = PAMStackEvaluator(steps: steps) }
     }
 
     private struct QueueTimeout: Error {}
 
-    init(limits: LoginLimits, services: ServiceDirectory, logger: Logger) {
+    init(limits: LoginLimits, configuration: ConfigurationHolder, counters: DaemonCounters, logger: Logger) {
         self.limits = limits
-        self.services = services
+        self.configuration = configuration
+        self.counters = counters
         self.logger = logger
         databasePool = NIOThreadPool(numberOfThreads: limits.databaseThreads)
         hashingPool = NIOThreadPool(numberOfThreads: limits.hashingThreads)
@@ -43,9 +54,10 @@ final class LoginService: @unchecked Sendable {
         hashingPool.start()
     }
 
-    /// Drops the per-service sessions and plans (SIGHUP).
-    func dropCaches(pamDirectory: String) {
-        services.reload(pamDirectory: pamDirectory)
+    /// SIGHUP: the configuration read again (kept when the new one has an error), and the
+    /// per-service sessions dropped either way (their connections return to the shared pool).
+    func reload() {
+        _ = configuration.reload()
         shelf.removeAll()
     }
 
@@ -78,23 +90,14 @@ final class LoginService: @unchecked Sendable {
             log(attempt, verdict)
             promise.succeed(verdict)
         }
-        let timeout = eventLoop.scheduleTask(deadline: started + .seconds(Int64(limits.requestTimeoutSeconds))) {
+        let timeout = eventLoop.scheduleTask(deadline: started + .milliseconds(limits.requestTimeoutMilliseconds)) {
             finish(.temporaryFailure(.requestTimeout))
         }
-        run(on: databasePool, eventLoop, since: started) { [self] in lookUp(attempt, since: started) }
-            .flatMap { [self] lookup -> EventLoopFuture<LoginVerdict> in
-                switch lookup {
-                case .answered(let verdict): return eventLoop.makeSucceededFuture(verdict)
-                case .verify(let plan, let found, let row):
-                    return run(on: hashingPool, eventLoop, since: started) { [self] in verify(attempt, plan, found) }
-                        .flatMap { [self] verdict in
-                            guard case .accepted = verdict, let accountOptions = plan.account else {
-                                return eventLoop.makeSucceededFuture(verdict)
-                            }
-                            return run(on: databasePool, eventLoop, since: started) { [self] in
-                                checkAccount(attempt, plan, accountOptions, row, since: started)
-                            }
-                        }
+        run(on: databasePool, eventLoop, since: started) { [self] in configuration.plan(forService: attempt.service) }
+            .flatMap { [self] resolved -> EventLoopFuture<LoginVerdict> in
+                switch resolved {
+                case .failure(let refusal): return eventLoop.makeSucceededFuture(.refused(Self.reason(refusal)))
+                case .success(let plan): return walkStacks(attempt, plan, eventLoop, since: started)
                 }
             }
             .whenComplete { result in
@@ -110,49 +113,143 @@ final class LoginService: @unchecked Sendable {
 
     // MARK: the steps
 
-    /// Runs `body` on `pool`, unless the request already waited past the queue timeout.
+    /// Runs `body` on `pool`, unless it waited in the pool's queue past the queue timeout (the
+    /// request timeout bounds the whole request; this bounds each wait for a thread).
     private func run<T>(
         on pool: NIOThreadPool, _ eventLoop: any EventLoop, since started: NIODeadline, _ body: @escaping @Sendable () -> T
     ) -> EventLoopFuture<T> {
         let queueTimeout = TimeAmount.milliseconds(limits.queueTimeoutMilliseconds)
+        let enqueued = NIODeadline.now()
         return pool.runIfActive(eventLoop: eventLoop) {
-            guard NIODeadline.now() - started <= queueTimeout else { throw QueueTimeout() }
+            guard NIODeadline.now() - enqueued <= queueTimeout else { throw QueueTimeout() }
             return body()
         }
     }
 
-    /// The database half: the service's plan, then the password row.
-    private func lookUp(_ attempt: LoginAttempt, since started: NIODeadline) -> Lookup {
-        let plan: ServicePlan
-        switch services.resolve(attempt.service) {
-        case .refused(let reason): return .answered(.refused(reason))
-        case .plan(let found): plan = found
+    /// The auth stack, then (after a success) the account stack that follows where it stopped.
+    private func walkStacks(
+        _ attempt: LoginAttempt, _ plan: PAMServicePlan, _ eventLoop: any EventLoop, since started: NIODeadline
+    ) -> EventLoopFuture<LoginVerdict> {
+        let walk = Walk(plan.authentication)
+        let key = "\(plan.service.text)/auth"
+        return self.walk(walk, eventLoop) { [self] index, options in
+            authenticationStep(attempt, options.value, key: "\(key)/\(index)", walk: walk, eventLoop, since: started)
         }
-        let key = "\(plan.name)/auth"
-        let (session, generation) = shelf.take(key, options: plan.authentication)
-        session.log = databaseLog(attempt, verbose: plan.authentication.verbose)
+        .flatMap { [self] result -> EventLoopFuture<LoginVerdict> in
+            guard case .success = result else { return eventLoop.makeSucceededFuture(Self.verdict(result, user: attempt.user)) }
+            let lastRun = walk.evaluator.lastIndexRun
+            let steps = plan.accountSteps(afterAuthenticationEndedAt: lastRun)
+            let checked: EventLoopFuture<LoginVerdict>
+            if steps.isEmpty {
+                checked = eventLoop.makeSucceededFuture(.accepted(canonicalUser: attempt.user))
+            } else {
+                let account = Walk(steps)
+                account.accountRow = walk.accountRow
+                let key = "\(plan.service.text)/account"
+                checked = self.walk(account, eventLoop) { [self] index, options in
+                    run(on: databasePool, eventLoop, since: started) { [self] in
+                        accountStep(attempt, options.value, key: "\(key)/\(index)", row: account.accountRow, since: started)
+                    }
+                }
+                .map { Self.verdict($0, user: attempt.user) }
+            }
+            guard configuration.current.settings.okUser == .database, plan.authentication.indices.contains(lastRun),
+                case .mysql(let lastOptions) = plan.authentication[lastRun].module
+            else { return checked }
+            let options = StepOptions(lastOptions)
+            let key = "\(plan.service.text)/auth/\(lastRun)"
+            return checked.flatMap { [self] verdict in
+                guard case .accepted = verdict else { return eventLoop.makeSucceededFuture(verdict) }
+                return run(on: databasePool, eventLoop, since: started) { [self] in
+                    .accepted(canonicalUser: databaseSpelling(attempt, options.value, key: key, since: started))
+                }
+            }
+        }
+    }
+
+    /// `ok_user = database`: the user column's value for this login (the collation may have
+    /// matched another spelling), or the client's when the statement is the administrator's
+    /// `query` or gives no single non-NULL value.
+    private func databaseSpelling(_ attempt: LoginAttempt, _ options: ModuleOptions, key: String, since started: NIODeadline) -> [UInt8] {
+        guard options.query == nil, options.userColumn != nil, options.table != nil else { return attempt.user }
+        let (session, generation) = shelf.take(key, options: options)
+        session.log = databaseLog(attempt, verbose: options.verbose)
+        defer { shelf.put(session, key: key, generation: generation) }
+        let found = LoginDeadline.with(seconds: deadlineSeconds(since: started, configured: options.loginTimeout)) {
+            session.lookupRow(SQLStatements.userNameQuery(options), parameters: [SecretBytes(attempt.user)])
+        }
+        guard case .success(let row) = found, let value = row.first ?? nil, !value.isEmpty else { return attempt.user }
+        return value.withUnsafeBytes { Array($0) }
+    }
+
+    /// Runs the stack's pam_mysql steps one after the other with `step`, as libpam walks it.
+    private func walk(
+        _ walk: Walk, _ eventLoop: any EventLoop, step: @escaping @Sendable (Int, StepOptions) -> EventLoopFuture<LoginVerdict>
+    ) -> EventLoopFuture<PAMStackResult<LoginVerdict>> {
+        switch walk.evaluator.next() {
+        case .finished(let result):
+            return eventLoop.makeSucceededFuture(result)
+        case .run(let index, let pamStep):
+            guard case .mysql(let options) = pamStep.module else {
+                // next() applies pam_permit and pam_deny itself.
+                walk.evaluator.record(.ignore)
+                return self.walk(walk, eventLoop, step: step)
+            }
+            return step(index, StepOptions(options)).flatMap { [self] verdict in
+                if case .accepted = verdict { walk.evaluator.record(.success) } else { walk.evaluator.record(.failure(verdict)) }
+                return self.walk(walk, eventLoop, step: step)
+            }
+        }
+    }
+
+    /// One pam_mysql auth step: the row on a database thread, the password on a hashing thread.
+    private func authenticationStep(
+        _ attempt: LoginAttempt, _ moduleOptions: ModuleOptions, key: String, walk: Walk, _ eventLoop: any EventLoop,
+        since started: NIODeadline
+    ) -> EventLoopFuture<LoginVerdict> {
+        let options = StepOptions(moduleOptions)
+        return run(on: databasePool, eventLoop, since: started) { [self] () -> (Lookup, AccountRow?) in
+            lookUp(attempt, options.value, key: key, since: started)
+        }
+        .flatMap { [self] found, row in
+            if let row { walk.accountRow = row }
+            switch found {
+            case .answered(let verdict): return eventLoop.makeSucceededFuture(verdict)
+            case .verify(.decided(let decision)):
+                // Nothing to hash: no hop to the hashing pool.
+                return eventLoop.makeSucceededFuture(LoginVerdictMapping.verdict(decision, user: attempt.user))
+            case .verify(let lookup):
+                return run(on: hashingPool, eventLoop, since: started) { [self] in verify(attempt, options.value, lookup) }
+            }
+        }
+    }
+
+    /// The database half of a step: the password row (and the status row read with it).
+    private func lookUp(_ attempt: LoginAttempt, _ options: ModuleOptions, key: String, since started: NIODeadline) -> (Lookup, AccountRow?)
+    {
+        let (session, generation) = shelf.take(key, options: options)
+        session.log = databaseLog(attempt, verbose: options.verbose)
         let request = LoginRequest(user: attempt.user, password: attempt.password)
-        let found = LoginDeadline.with(seconds: deadlineSeconds(since: started, configured: plan.authentication.loginTimeout)) {
+        let found = LoginDeadline.with(seconds: deadlineSeconds(since: started, configured: options.loginTimeout)) {
             session.lookupPassword(request)
         }
         let row = session.accountRow
         shelf.put(session, key: key, generation: generation)
-        return .verify(plan, found, row)
+        return (.verify(found), row)
     }
 
     /// The hashing half: no database, no session.
-    private func verify(_ attempt: LoginAttempt, _ plan: ServicePlan, _ found: PasswordLookup) -> LoginVerdict {
+    private func verify(_ attempt: LoginAttempt, _ options: ModuleOptions, _ found: PasswordLookup) -> LoginVerdict {
         let request = LoginRequest(user: attempt.user, password: attempt.password)
         let decision = DatabaseSession.verifyPassword(
-            request, lookup: found, options: plan.authentication, log: databaseLog(attempt, verbose: plan.authentication.verbose))
+            request, lookup: found, options: options, log: databaseLog(attempt, verbose: options.verbose))
         return LoginVerdictMapping.verdict(decision, user: attempt.user)
     }
 
-    /// The account check, answered from the authentication's row when that row serves it.
-    private func checkAccount(
-        _ attempt: LoginAttempt, _ plan: ServicePlan, _ options: ModuleOptions, _ row: AccountRow?, since started: NIODeadline
+    /// One pam_mysql account step, answered from the authentication's row when that row serves it.
+    private func accountStep(
+        _ attempt: LoginAttempt, _ options: ModuleOptions, key: String, row: AccountRow?, since started: NIODeadline
     ) -> LoginVerdict {
-        let key = "\(plan.name)/account"
         let (session, generation) = shelf.take(key, options: options)
         session.log = databaseLog(attempt, verbose: options.verbose)
         session.accountRow = row
@@ -163,11 +260,29 @@ final class LoginService: @unchecked Sendable {
         return LoginVerdictMapping.verdict(decision, user: attempt.user)
     }
 
+    /// A stack's result as the login's verdict: the first failure that counted, as libpam keeps it.
+    private static func verdict(_ result: PAMStackResult<LoginVerdict>, user: [UInt8]) -> LoginVerdict {
+        switch result {
+        case .success: .accepted(canonicalUser: user)
+        case .failure(.module(_, let verdict)): verdict
+        case .failure(.denied), .failure(.noSuccess): .refused(.deniedByService)
+        }
+    }
+
+    /// A service the daemon does not answer for.
+    private static func reason(_ refusal: ServiceRefusal) -> LoginFailureReason {
+        switch refusal.reason {
+        case .invalidName: .invalidServiceName
+        case .missingFile: .unknownService
+        default: .serviceNotUsable
+        }
+    }
+
     /// Whole seconds of database time left: the request timeout less what has passed and a
     /// margin for the reply, capped by `login_timeout`, at least 1.
     private func deadlineSeconds(since started: NIODeadline, configured: UInt32) -> UInt32 {
         let elapsed = (NIODeadline.now() - started).nanoseconds / 1_000_000
-        let left = Int64(limits.requestTimeoutSeconds) * 1000 - elapsed - 750
+        let left = limits.requestTimeoutMilliseconds - elapsed - 750
         return min(configured, UInt32(clamping: max(1, left / 1000)))
     }
 
@@ -184,11 +299,24 @@ final class LoginService: @unchecked Sendable {
             user: attempt.user, service: attempt.service, protocolName: attempt.protocolName, remoteAddress: attempt.remoteAddress
         ).text(verdict)
         switch verdict {
-        case .accepted: logger.info("\(line)")
-        case .refused: logger.notice("\(line)")
-        case .temporaryFailure: logger.warning("\(line)")
+        case .accepted:
+            logger.info("\(line)")
+            counters.requestAnswered(protocolName: attempt.protocolName, result: "ok")
+        case .refused:
+            logger.notice("\(line)")
+            counters.requestAnswered(protocolName: attempt.protocolName, result: attempt.protocolName == "dovecot" ? "fail" : "no")
+        case .temporaryFailure:
+            logger.warning("\(line)")
+            counters.requestAnswered(protocolName: attempt.protocolName, result: "tempfail")
         }
     }
+}
+
+/// A step's options, handed to a thread: built once per (re)load and only read afterwards
+/// (`PAMStep`'s rule).
+struct StepOptions: @unchecked Sendable {
+    let value: ModuleOptions
+    init(_ value: ModuleOptions) { self.value = value }
 }
 
 /// Whichever comes first, the answer or the timeout, answers; the other is dropped.
