@@ -32,7 +32,11 @@ struct Check: ParsableCommand {
             Reads /etc/pam.d/SERVICE (or --file, or one --line) and, for every line naming pam_mysql.so, prints one \
             line per step: OK, WARN or FAIL, and the fix for a failure. With USER it also checks that user's row and \
             stored value; with --password (asked for without echo) or --password-stdin, whether the password verifies.
-            Exit status: 0 when nothing failed, 1 when a step failed, 2 on a usage error.
+            With --postfix it follows SMTP AUTH the way Postfix will instead, for each smtpd service of master.cf: Postfix's \
+            SASL settings, Cyrus SASL's smtpd.conf, saslauthd (flags, the socket as smtpd sees it from its chroot, a \
+            connect() as the postfix user, a round trip with the given password) or Dovecot's auth socket, the PAM service \
+            file and module files, then the pam_mysql checks above; the one positional argument is then the USER.
+            Exit status: 0 when nothing failed, 1 when a step failed, 64 on a usage error.
             """)
 
     @Argument(help: "The PAM service (a file in /etc/pam.d). Not needed with --line or --file.")
@@ -52,7 +56,25 @@ struct Check: ParsableCommand {
 
     @OptionGroup var passwordOptions: PasswordOptions
 
+    @Flag(name: .long, help: "Follow SMTP AUTH through Postfix, Cyrus SASL, saslauthd (or Dovecot) and PAM; the positional argument is the USER.")
+    var postfix = false
+
+    @Option(name: .long, help: "Postfix's configuration directory (postconf -c DIR); default /etc/postfix.", completion: .directory)
+    var postfixConfig: String?
+
+    @Option(name: .long, help: "With --postfix, also talk SMTP to HOST:PORT: EHLO, STARTTLS, and AUTH PLAIN when a password is given.")
+    var smtp: String?
+
     mutating func validate() throws {
+        if postfix {
+            if line != nil || file != nil { throw ValidationError("--postfix follows Postfix's configuration: give no --line or --file") }
+            if user != nil { throw ValidationError("with --postfix give only the USER (the PAM service comes from smtpd_sasl_service)") }
+            user = service
+            service = nil
+            if (password || passwordOptions.passwordStdin) && user == nil { throw ValidationError("a password needs a USER") }
+            return
+        }
+        if postfixConfig != nil || smtp != nil { throw ValidationError("--postfix-config and --smtp need --postfix") }
         if line != nil && file != nil { throw ValidationError("give --line or --file, not both") }
         if line != nil || file != nil, user == nil, let service {
             // With --line/--file the only positional argument is the user.
@@ -72,6 +94,15 @@ struct Check: ParsableCommand {
                 printError("pam-mysql: \(error.message)")
                 throw ExitCode(2)
             }
+        }
+        if postfix {
+            let report = Report()
+            var chain = PostfixChainCheck(
+                report: report, environment: ChainEnvironment.fromEnvironment(), configDirectory: postfixConfig, user: user,
+                password: secret, smtp: smtp)
+            chain.run()
+            if report.failed { throw ExitCode(1) }
+            return
         }
         let lines: [PAMLine]
         let origin: String
