@@ -56,7 +56,9 @@ struct Check: ParsableCommand {
 
     @OptionGroup var passwordOptions: PasswordOptions
 
-    @Flag(name: .long, help: "Follow SMTP AUTH through Postfix, Cyrus SASL, saslauthd (or Dovecot) and PAM; the positional argument is the USER.")
+    @Flag(
+        name: .long,
+        help: "Follow SMTP AUTH through Postfix, Cyrus SASL, saslauthd (or Dovecot) and PAM; the positional argument is the USER.")
     var postfix = false
 
     @Option(name: .long, help: "Postfix's configuration directory (postconf -c DIR); default /etc/postfix.", completion: .directory)

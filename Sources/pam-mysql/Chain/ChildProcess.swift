@@ -36,7 +36,7 @@ final class ChildProcess {
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         }
         let cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
+        defer { for argument in cArguments { free(argument) } }
         var child: pid_t = 0
         let status = posix_spawnp(&child, argv[0], &actions, nil, cArguments, environ)
         close(toChild[0])

@@ -10,8 +10,9 @@ enum DomainNameProbe {
     static func namesCarryDomain(_ lines: [PAMLine]) -> Bool? {
         var options = ModuleOptions()
         for line in lines where line.type == "auth" || line.type.isEmpty {
-            guard (try? ModuleConfiguration.update(&options, arguments: line.arguments.map { SecretBytes(Array($0.utf8)) }, notices: { _ in }))
-                != nil
+            guard
+                (try? ModuleConfiguration.update(&options, arguments: line.arguments.map { SecretBytes(Array($0.utf8)) }, notices: { _ in }))
+                    != nil
             else { return nil }
             break
         }

@@ -112,7 +112,8 @@ struct PostfixChainCheck {
         let tls = certificate && (wrapper || level == "may" || level == "encrypt" || (level.isEmpty && legacy))
         if configuration.isYes("smtpd_tls_auth_only", for: service) {
             if tls {
-                report.ok("Postfix smtpd_tls_auth_only", wrapper ? "yes (TLS from the first byte: smtps)" : "yes: AUTH is offered after STARTTLS")
+                report.ok(
+                    "Postfix smtpd_tls_auth_only", wrapper ? "yes (TLS from the first byte: smtps)" : "yes: AUTH is offered after STARTTLS")
             } else {
                 report.fail(
                     "Postfix smtpd_tls_auth_only",
@@ -213,7 +214,7 @@ struct PostfixChainCheck {
             report.warn(
                 "Cyrus SASL mech_list",
                 "not set: every installed mechanism is offered, CRAM-MD5 and DIGEST-MD5 too, which saslauthd cannot check "
-                    + "(a client that picks one gets 535)",
+                    + "(a client that picks one gets 454 4.7.0 Temporary authentication failure)",
                 fix: "mech_list: PLAIN LOGIN in \(file)")
             return
         }
@@ -222,7 +223,8 @@ struct PostfixChainCheck {
             report.fail(
                 "Cyrus SASL mech_list",
                 "\(unusable.joined(separator: " ")) cannot be checked by saslauthd (it needs the clear password, which only sasldb "
-                    + "holds): clients pick it before PLAIN (swaks and Thunderbird do) and get 535 5.7.8 Error: authentication failed",
+                    + "holds): clients pick it before PLAIN (swaks and Thunderbird do) and get \"454 4.7.0 Temporary authentication failure: "
+                    + "generic failure\"",
                 fix: "mech_list: PLAIN LOGIN in \(file)")
         } else if mechanisms.isEmpty {
             report.fail("Cyrus SASL mech_list", "empty: smtpd offers no AUTH", fix: "mech_list: PLAIN LOGIN in \(file)")
@@ -238,7 +240,8 @@ struct PostfixChainCheck {
             !installed.contains { $0.hasPrefix("lib\(mechanism.lowercased()).so") }
         }
         if missing.isEmpty {
-            report.ok("Cyrus SASL plugins", "\(mechanisms.filter { $0 == "PLAIN" || $0 == "LOGIN" }.joined(separator: ", ")) in \(directory)")
+            report.ok(
+                "Cyrus SASL plugins", "\(mechanisms.filter { $0 == "PLAIN" || $0 == "LOGIN" }.joined(separator: ", ")) in \(directory)")
         } else {
             report.fail(
                 "Cyrus SASL plugins",
@@ -272,7 +275,9 @@ struct PostfixChainCheck {
                     "saslauthd (pid \(outside.pid)) listens at \(outside.flags.socketPath), outside Postfix's chroot; \(seenFrom), "
                         + "which does not exist: smtpd logs \"cannot connect to saslauthd server: No such file or directory\", "
                         + "SMTP 454 4.7.0 Temporary authentication failure",
-                    fix: "run saslauthd with -m \(wanted) (OPTIONS in \(environment.saslauthdDefaults)), or chroot n for \(service.label) in master.cf")
+                    fix:
+                        "run saslauthd with -m \(wanted) (OPTIONS in \(environment.saslauthdDefaults)), or chroot n for \(service.label) in master.cf"
+                )
             } else if processes.isEmpty {
                 report.fail(
                     "saslauthd running",
@@ -350,7 +355,8 @@ struct PostfixChainCheck {
         let owner = configuration.mailOwner
         let step = "\(what) reachable as \(owner)"
         let chrootDirectory = service.chrooted ? configuration.queueDirectory : nil
-        let target = service.chrooted && path.hasPrefix("/") ? path : host
+        // Inside the chroot smtpd's working directory is its root (queue_directory).
+        let target = service.chrooted ? (path.hasPrefix("/") ? path : "/" + path) : host
         switch PrivilegeDroppedConnect.connect(path: target, as: owner, chrootDirectory: chrootDirectory) {
         case .connected:
             report.ok(step, "connect() with \(owner)'s uid and groups\(service.chrooted ? " inside the chroot" : "") succeeds")
@@ -361,7 +367,9 @@ struct PostfixChainCheck {
             report.fail(step, "could not fork a child to test it: \(String(cString: strerror(code)))", fix: "retry")
         case .failed(let code, let stage):
             let reason = String(cString: strerror(code))
-            let log = what == "saslauthd" ? "smtpd logs \"cannot connect to saslauthd server: \(reason)\", SMTP 454 4.7.0 Temporary authentication failure"
+            let log =
+                what == "saslauthd"
+                ? "smtpd logs \"cannot connect to saslauthd server: \(reason)\", SMTP 454 4.7.0 Temporary authentication failure"
                 : "smtpd logs \"fatal: no SASL authentication mechanisms\", EHLO offers no AUTH"
             if code == EACCES, let blocker = Self.blockingDirectory(for: host, user: owner) {
                 let groupFix = blocker.group.map { "adduser \(owner) \($0), then postfix reload (smtpd takes its groups when it starts)" }
@@ -371,7 +379,9 @@ struct PostfixChainCheck {
                         + (blocker.group.map { " and \(owner) is not in group \($0)" } ?? "") + "): \(log)",
                     fix: groupFix ?? "let \(owner) search \(blocker.path)")
             } else {
-                report.fail(step, "\(stage) as \(owner) to \(target) failed: \(reason): \(log)", fix: "check the socket's directories and that the daemon runs")
+                report.fail(
+                    step, "\(stage) as \(owner) to \(target) failed: \(reason): \(log)",
+                    fix: "check the socket's directories and that the daemon runs")
             }
         }
         return false
@@ -388,7 +398,8 @@ struct PostfixChainCheck {
             guard stat(directory, &info) == 0 else { return nil }
             let mode = info.st_mode
             let allowed =
-                info.st_uid == identity.uid ? mode & 0o100 != 0
+                info.st_uid == identity.uid
+                ? mode & 0o100 != 0
                 : identity.groups.contains(info.st_gid) ? mode & 0o010 != 0 : mode & 0o001 != 0
             if !allowed {
                 let group = getgrgid(info.st_gid).map { String(cString: $0.pointee.gr_name) }
@@ -464,7 +475,8 @@ struct PostfixChainCheck {
         }
         if handshake.spidBeforeMechanisms {
             report.fail(
-                "Dovecot auth handshake", "SPID before any MECH: smtpd logs \"Connected to wrong auth socket (auth-master instead of auth-client)\"",
+                "Dovecot auth handshake",
+                "SPID before any MECH: smtpd logs \"Connected to wrong auth socket (auth-master instead of auth-client)\"",
                 fix: "use the service auth unix_listener, not auth-master or auth-userdb")
             return
         }
@@ -478,7 +490,8 @@ struct PostfixChainCheck {
                 fix: "auth_mechanisms = plain login in Dovecot")
             return
         }
-        report.ok("Dovecot auth handshake", "VERSION \(handshake.version ?? "?"), MECH \(handshake.mechanisms.joined(separator: " ")), DONE")
+        report.ok(
+            "Dovecot auth handshake", "VERSION \(handshake.version ?? "?"), MECH \(handshake.mechanisms.joined(separator: " ")), DONE")
         guard let user, let password else {
             report.info("(give USER and --password for AUTH PLAIN through Dovecot; a password is only ever sent when given)")
             return
@@ -532,17 +545,21 @@ struct PostfixChainCheck {
                 if FileSystem.exists(included) {
                     report.ok("PAM @include (line \(line.number))", included)
                 } else {
-                    report.fail("PAM @include (line \(line.number))", "\(included) does not exist: libpam fails the whole stack", fix: "correct the @include")
+                    report.fail(
+                        "PAM @include (line \(line.number))", "\(included) does not exist: libpam fails the whole stack",
+                        fix: "correct the @include")
                 }
                 continue
             }
             let file = PAMModuleFile.resolve(line.modulePath, moduleDirectory: environment.pamModuleDirectory)
             let step = "PAM module (line \(line.number), \(line.type))"
             if file.exists {
-                let flavour = line.isOurModule && file.package == "libpam-mysql" ? " (the C pam_mysql 0.8.2, not this project's module)" : ""
+                let flavour =
+                    line.isOurModule && file.package == "libpam-mysql" ? " (the C pam_mysql 0.8.2, not this project's module)" : ""
                 report.ok(step, file.description + flavour)
             } else if line.ignoresMissingModule {
-                report.warn(step, "\(file.path) does not exist; libpam skips this -\(line.type) line", fix: "install the module or remove the line")
+                report.warn(
+                    step, "\(file.path) does not exist; libpam skips this -\(line.type) line", fix: "install the module or remove the line")
             } else {
                 report.fail(
                     step, "\(file.path) does not exist: libpam logs \"PAM unable to dlopen(\(file.path))\" and the stack fails",
@@ -551,7 +568,9 @@ struct PostfixChainCheck {
         }
         let ours = PAMLine.ourLines(in: text)
         guard !ours.isEmpty else {
-            report.fail("PAM service file", "no pam_mysql.so line in \(path)", fix: "add 'auth required pam_mysql.so config_file=/etc/pam-mysql.conf' and the account line")
+            report.fail(
+                "PAM service file", "no pam_mysql.so line in \(path)",
+                fix: "add 'auth required pam_mysql.so config_file=/etc/pam-mysql.conf' and the account line")
             return
         }
         Checker(report: report, user: pamUser, password: password).check(ours, origin: path)

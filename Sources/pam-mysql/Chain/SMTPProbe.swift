@@ -14,7 +14,9 @@ struct SMTPProbe {
 
     func run(user: String?, password: SecretBytes?) {
         let step = "SMTP \(address)"
-        guard let plain = ChildProcess(["openssl", "s_client", "-connect", address, "-quiet", "-starttls", "smtp", "-verify_quiet"], mergeStandardError: true)
+        guard
+            let plain = ChildProcess(
+                ["openssl", "s_client", "-connect", address, "-quiet", "-starttls", "smtp", "-verify_quiet"], mergeStandardError: true)
         else {
             report.fail(step, "cannot run openssl s_client", fix: "install openssl")
             return
@@ -26,7 +28,10 @@ struct SMTPProbe {
         var tlsFailed = false
         while let line = plain.readLine(timeout: 15) {
             if line.contains("Didn't find STARTTLS") || line.contains("didn't find starttls") { tlsFailed = true }
-            if line.hasPrefix("250") {
+            if line.hasPrefix("250 ") && keywords.isEmpty {
+                // s_client repeats the last line of the EHLO reply it read before STARTTLS.
+                continue
+            } else if line.hasPrefix("250") {
                 keywords.append(String(line.dropFirst(4)).uppercased())
                 if line.hasPrefix("250 ") { break }
             } else if line.count >= 3, line.first?.isNumber == true {
@@ -39,9 +44,13 @@ struct SMTPProbe {
         }
         if keywords.isEmpty {
             if tlsFailed {
-                report.warn(step, "the server offers no STARTTLS", fix: "set smtpd_tls_security_level = may and a certificate (smtpd_tls_chain_files)")
+                report.warn(
+                    step, "the server offers no STARTTLS",
+                    fix: "set smtpd_tls_security_level = may and a certificate (smtpd_tls_chain_files)")
             } else {
-                report.fail(step, "no EHLO reply after STARTTLS\(lastReply.isEmpty ? "" : ": \(lastReply)")", fix: "check the server's TLS certificate and the maillog")
+                report.fail(
+                    step, "no EHLO reply after STARTTLS\(lastReply.isEmpty ? "" : ": \(lastReply)")",
+                    fix: "check the server's TLS certificate and the maillog")
             }
             return
         }
@@ -54,7 +63,8 @@ struct SMTPProbe {
         let mechanisms = auth.split(separator: " ").dropFirst().map(String.init)
         report.ok(step + " EHLO", "STARTTLS, then \(auth)")
         guard mechanisms.contains("PLAIN") else {
-            report.fail(step + " AUTH", "PLAIN is not offered (\(mechanisms.joined(separator: " ")))", fix: "mech_list: PLAIN LOGIN in smtpd.conf")
+            report.fail(
+                step + " AUTH", "PLAIN is not offered (\(mechanisms.joined(separator: " ")))", fix: "mech_list: PLAIN LOGIN in smtpd.conf")
             return
         }
         guard let user, let password else {
@@ -78,9 +88,14 @@ struct SMTPProbe {
         switch reply.prefix(3) {
         case "235": report.ok(step + " AUTH PLAIN", reply)
         case "454":
-            report.fail(step + " AUTH PLAIN", reply, fix: "Postfix could not reach the authentication service: see the saslauthd/Dovecot lines above")
-        case "535": report.fail(step + " AUTH PLAIN", reply, fix: "the chain refused the password: see the FAIL lines above and the maillog")
-        case "": report.fail(step + " AUTH PLAIN", "no reply", fix: "see the maillog (smtpd may have died: \"no SASL authentication mechanisms\")")
+            report.fail(
+                step + " AUTH PLAIN", reply,
+                fix: "Postfix could not reach the authentication service: see the saslauthd/Dovecot lines above")
+        case "535":
+            report.fail(step + " AUTH PLAIN", reply, fix: "the chain refused the password: see the FAIL lines above and the maillog")
+        case "":
+            report.fail(
+                step + " AUTH PLAIN", "no reply", fix: "see the maillog (smtpd may have died: \"no SASL authentication mechanisms\")")
         default: report.fail(step + " AUTH PLAIN", reply, fix: "see the maillog")
         }
     }

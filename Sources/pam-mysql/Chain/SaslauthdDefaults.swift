@@ -18,7 +18,8 @@ struct SaslauthdDefaults {
             }
             values[String(line[..<equals])] = value
         }
-        let words = ["-a", values["MECHANISMS"] ?? ""] + (values["MECH_OPTIONS"] ?? "").split(separator: " ").map(String.init)
+        let words =
+            ["-a", values["MECHANISMS"] ?? ""] + (values["MECH_OPTIONS"] ?? "").split(separator: " ").map(String.init)
             + (values["OPTIONS"] ?? "").split(separator: " ").map(String.init)
         return SaslauthdDefaults(
             path: path, flags: SaslauthdFlags(arguments: words), startDisabled: values["START"]?.lowercased() == "no")
