@@ -182,8 +182,9 @@ struct PostfixChainCheck {
             let found = copies.isEmpty ? "" : " (there is one at \(copies.joined(separator: ", ")), which Debian's Postfix does not read)"
             report.fail(
                 step,
-                "none in \(sasl.searched.joined(separator: ", "))\(found): libsasl uses pwcheck_method auxprop (sasldb) and offers "
-                    + "its own mechanisms; AUTH fails with 535 5.7.8 Error: authentication failed",
+                "none in \(sasl.searched.joined(separator: ", "))\(found): libsasl falls back to auxprop (sasldb), never saslauthd: "
+                    + "maillog \"SASL PLAIN authentication failed\", SMTP \"454 4.7.0 Temporary authentication failure: generic "
+                    + "failure\" (sasldb unreadable by postfix) or 535 5.7.8 (user not in it)",
                 fix: "create \(sasl.searched.last ?? "") with pwcheck_method: saslauthd and mech_list: PLAIN LOGIN"
                     + (copies.first.map { " (e.g. mv \($0) \(sasl.searched.last ?? ""))" } ?? ""))
             checkPAM(service: saslService, flags: nil, configuration)
@@ -197,7 +198,8 @@ struct PostfixChainCheck {
             report.fail(
                 "Cyrus SASL pwcheck_method",
                 "\(method.isEmpty ? "not set (libsasl's default, auxprop)" : method): libsasl checks its own sasldb (/etc/sasldb2), "
-                    + "never saslauthd or PAM; AUTH fails with 535 5.7.8 (maillog: \"SASL PLAIN authentication failed\")",
+                    + "never saslauthd or PAM: maillog \"SASL PLAIN authentication failed\", SMTP \"454 4.7.0 Temporary "
+                    + "authentication failure: generic failure\" (sasldb unreadable by postfix) or 535 5.7.8 (user not in it)",
                 fix: "pwcheck_method: saslauthd in \(file)")
             checkPAM(service: saslService, flags: nil, configuration)
             return
