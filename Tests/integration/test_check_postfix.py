@@ -519,3 +519,45 @@ def test_dovecot_chain(chain, dovecot, postfix):
     r = chain.check()
     assert_line(r.text, "FAIL", "Dovecot auth socket", f"no socket at {postfix.queue_dir}/private/no-such-auth",
                 "no SASL authentication mechanisms")
+
+
+# --------------------------------------------------------------------------
+# Further Postfix and PAM links
+# --------------------------------------------------------------------------
+
+
+def test_tls_auth_only_without_tls_hides_auth(chain, postfix):
+    chain.postconf("smtpd_tls_security_level = none")
+    r = chain.check(smtp=True)
+    assert r.returncode == 1, r.text
+    assert_line(r.text, "FAIL", "Postfix smtpd_tls_auth_only", "yes, but TLS is off (smtpd_tls_security_level = none)",
+                "EHLO never offers AUTH")
+    chain.reload()
+    assert_line(chain.check(smtp=True).text, "WARN", f"SMTP 127.0.0.1:{postfix.port}", "offers no STARTTLS")
+    s = postfix.smtp(tls=False, auth="PLAIN", user=USER, password=PW)
+    assert "Host did not advertise authentication" in s.output, s.describe()
+
+
+def test_relay_restrictions_without_permit_sasl_authenticated(chain):
+    chain.postconf("smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination")
+    r = chain.check()
+    assert r.returncode == 1, r.text
+    assert_line(r.text, "FAIL", "Postfix smtpd_relay_restrictions", "no permit_sasl_authenticated",
+                "554 5.7.1 Relay access denied")
+    chain.postconf("smtpd_relay_restrictions = reject_unauth_destination, permit_sasl_authenticated")
+    assert_line(chain.check().text, "FAIL", "Postfix smtpd_relay_restrictions",
+                "permit_sasl_authenticated comes after reject_unauth_destination")
+
+
+def test_pam_module_files_are_resolved_as_libpam_does(chain, smtp_service, our_module, db):
+    args = db.pam_args(crypt=0)
+    smtp_service.write(our_module, ["auth optional pam_permit.so", f"auth required {{module}} {args}",
+                                    "-auth optional pam_no_such_module.so", f"account required {{module}} {args}",
+                                    "account required /no/such/pam_gone.so"])
+    r = chain.check()
+    assert r.returncode == 1, r.text
+    ok = assert_line(r.text, "OK", "PAM module (line 1, auth)", "/security/pam_permit.so", "package libpam-modules")
+    assert ok.split(": ", 1)[1].startswith("/lib/") or ok.split(": ", 1)[1].startswith("/usr/lib/"), ok
+    assert_line(r.text, "WARN", "PAM module (line 3, auth)", "pam_no_such_module.so does not exist; libpam skips this -auth line")
+    assert_line(r.text, "FAIL", "PAM module (line 5, account)", "/no/such/pam_gone.so does not exist",
+                "PAM unable to dlopen(/no/such/pam_gone.so)")

@@ -75,10 +75,6 @@ final class ChildProcess {
         return true
     }
 
-    func write(_ secret: SecretBytes) -> Bool {
-        secret.withUnsafeBytes { raw in write(Array(raw)) }
-    }
-
     func closeInput() {
         if input >= 0 {
             close(input)

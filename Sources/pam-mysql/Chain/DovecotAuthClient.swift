@@ -51,6 +51,7 @@ final class DovecotAuthClient {
         let response = SecretBytes([0] + Array(user.utf8) + [0]).appending(password)
         let encoded = Base64.encode(response)
         var line = Array("AUTH\t1\tPLAIN\tservice=\(service)\tnologin\tlip=127.0.0.1\trip=127.0.0.1\tsecured\tresp=".utf8)
+        line.reserveCapacity(line.count + encoded.count + 1)  // no reallocation: one copy to wipe
         encoded.withUnsafeBytes { line += $0 }
         line.append(UInt8(ascii: "\n"))
         defer { for i in line.indices { line[i] = 0 } }

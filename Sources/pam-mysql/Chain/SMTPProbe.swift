@@ -72,8 +72,10 @@ struct SMTPProbe {
             return
         }
         let response = SecretBytes([0] + Array(user.utf8) + [0]).appending(password)
+        let encoded = Base64.encode(response)
         var command = Array("AUTH PLAIN ".utf8)
-        Base64.encode(response).withUnsafeBytes { command += $0 }
+        command.reserveCapacity(command.count + encoded.count + 2)  // no reallocation: one copy to wipe
+        encoded.withUnsafeBytes { command += $0 }
         command += Array("\r\n".utf8)
         defer { for i in command.indices { command[i] = 0 } }
         _ = plain.write(command)

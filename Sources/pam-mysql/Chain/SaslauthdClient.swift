@@ -24,11 +24,16 @@ enum SaslauthdClient {
         case .success(let value): connection = value
         }
         var request: [UInt8] = []
-        func append(_ bytes: [UInt8]) {
-            request += [UInt8(bytes.count >> 8 & 0xff), UInt8(bytes.count & 0xff)] + bytes
+        // Reserved at once, so no reallocation leaves an unwiped copy behind.
+        request.reserveCapacity(8 + login.utf8.count + password.count + service.utf8.count + realm.utf8.count)
+        // The password is copied straight into the request, which is wiped after sending.
+        func append<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+            request.append(UInt8(bytes.count >> 8 & 0xff))
+            request.append(UInt8(bytes.count & 0xff))
+            request.append(contentsOf: bytes)
         }
         append(Array(login.utf8))
-        password.withUnsafeBytes { append(Array($0)) }
+        password.withUnsafeBytes { append($0) }
         append(Array(service.utf8))
         append(Array(realm.utf8))
         defer { for i in request.indices { request[i] = 0 } }
