@@ -226,7 +226,7 @@ struct PostfixChainCheck {
                 "Cyrus SASL mech_list",
                 "\(unusable.joined(separator: " ")) cannot be checked by saslauthd (it needs the clear password, which only sasldb "
                     + "holds): clients pick it before PLAIN (swaks and Thunderbird do) and get \"454 4.7.0 Temporary authentication failure: "
-                    + "generic failure\"",
+                    + "generic failure\" (535 5.7.8 when smtpd can read sasldb)",
                 fix: "mech_list: PLAIN LOGIN in \(file)")
         } else if mechanisms.isEmpty {
             report.fail("Cyrus SASL mech_list", "empty: smtpd offers no AUTH", fix: "mech_list: PLAIN LOGIN in \(file)")
