@@ -1,3 +1,5 @@
+import PAMStack
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,6 +21,12 @@ struct ChainEnvironment {
     /// Where libpam looks for a module named without a path.
     var pamModuleDirectory = "/lib/\(ChainEnvironment.multiarch)/security"
     var pamDirectory = "/etc/pam.d"
+
+    /// The pam_mysql lines of a PAM service file, nil when it cannot be read.
+    func pamModuleLines(_ service: String) -> [PAMLine]? {
+        guard let text = Check.readText(FileSystem.join(pamDirectory, service)) else { return nil }
+        return PAMLine.ourLines(in: text)
+    }
 
     static func fromEnvironment() -> ChainEnvironment {
         var environment = ChainEnvironment()

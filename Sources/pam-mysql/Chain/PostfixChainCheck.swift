@@ -12,6 +12,8 @@ import Glibc
 /// trip), or Dovecot's auth socket; then the PAM service file, the module files libpam loads,
 /// and the module and database checks of `Checker`. Each verdict names what the
 /// administrator would otherwise see (the maillog line or the SMTP reply) and the fix.
+/// Postfix's and Cyrus SASL's links are here; `SaslauthdLink`, `DovecotLink`,
+/// `PAMServiceLink` and `SMTPProbe` follow the rest.
 struct PostfixChainCheck {
     let report: Report
     let environment: ChainEnvironment
@@ -94,7 +96,8 @@ struct PostfixChainCheck {
             followCyrus(service, configuration, application: path.isEmpty ? "smtpd" : path, saslService: saslService)
         case "dovecot":
             report.ok("Postfix smtpd_sasl_type", "dovecot: auth socket \(path), service \(saslService)")
-            followDovecot(service, configuration, path: path, saslService: saslService)
+            DovecotLink(report: report, user: user, password: password)
+                .follow(service, configuration, path: path, saslService: saslService)
         default:
             report.fail(
                 "Postfix smtpd_sasl_type", "\"\(type)\" (smtpd logs \"unsupported SASL server implementation\" and serves no mail)",
@@ -155,13 +158,6 @@ struct PostfixChainCheck {
         }
     }
 
-    /// The host path of a socket smtpd opens: inside queue_directory when chrooted, and a
-    /// relative path is relative to queue_directory either way (smtpd's working directory).
-    private func hostPath(_ path: String, chrooted: Bool, _ configuration: PostfixConfiguration) -> String {
-        if path.hasPrefix("/") && !chrooted { return path }
-        return FileSystem.join(configuration.queueDirectory, path)
-    }
-
     // MARK: Cyrus SASL
 
     private mutating func followCyrus(
@@ -207,7 +203,8 @@ struct PostfixChainCheck {
         let mechanisms = sasl.mechanisms
         checkMechanisms(mechanisms, file: file)
         checkPlugins(mechanisms ?? ["PLAIN", "LOGIN"])
-        let flags = followSaslauthd(service, configuration, socketPath: sasl.saslauthdPath, file: file, saslService: saslService)
+        let flags = SaslauthdLink(report: report, environment: environment, user: user, password: password)
+            .follow(service, configuration, socketPath: sasl.saslauthdPath, file: file, saslService: saslService)
         checkPAM(service: saslService, flags: flags, configuration)
     }
 
@@ -253,276 +250,13 @@ struct PostfixChainCheck {
         }
     }
 
-    // MARK: saslauthd
-
-    /// The saslauthd link; the flags of the instance smtpd reaches, nil when there is none.
-    private func followSaslauthd(
-        _ service: PostfixService, _ configuration: PostfixConfiguration, socketPath: String, file: String, saslService: String
-    ) -> SaslauthdFlags? {
-        let host = hostPath(socketPath, chrooted: service.chrooted, configuration)
-        let seenFrom = service.chrooted ? "smtpd (chrooted to \(configuration.queueDirectory)) opens \(host)" : "smtpd opens \(host)"
-        let processes = SaslauthdProcess.running(procRoot: environment.procRoot)
-        let directory = FileSystem.realPath(FileSystem.directory(of: host))
-        let instance = processes.first { directory != nil && FileSystem.realPath($0.flags.runDirectory) == directory }
-        let defaults = SaslauthdDefaults.read(environment.saslauthdDefaults)
-        guard let instance else {
-            let wanted = FileSystem.directory(of: host)
-            let outside = processes.first {
-                service.chrooted && socketPath.hasPrefix("/")
-                    && FileSystem.realPath($0.flags.runDirectory) == FileSystem.realPath(FileSystem.directory(of: socketPath))
-            }
-            if let outside {
-                report.fail(
-                    "saslauthd socket",
-                    "saslauthd (pid \(outside.pid)) listens at \(outside.flags.socketPath), outside Postfix's chroot; \(seenFrom), "
-                        + "which does not exist: smtpd logs \"cannot connect to saslauthd server: No such file or directory\", "
-                        + "SMTP 454 4.7.0 Temporary authentication failure",
-                    fix:
-                        "run saslauthd with -m \(wanted) (OPTIONS in \(environment.saslauthdDefaults)), or chroot n for \(service.label) in master.cf"
-                )
-            } else if processes.isEmpty {
-                report.fail(
-                    "saslauthd running",
-                    "no saslauthd process; \(seenFrom): smtpd logs \"cannot connect to saslauthd server\", "
-                        + "SMTP 454 4.7.0 Temporary authentication failure",
-                    fix: "systemctl enable --now saslauthd, with -a pam -r -m \(wanted) (\(environment.saslauthdDefaults)"
-                        + "\(defaults?.startDisabled == true ? ": it says START=no" : ""))")
-            } else {
-                report.fail(
-                    "saslauthd socket",
-                    "no saslauthd listens where \(seenFrom) (running: "
-                        + processes.map { "pid \($0.pid) at \($0.flags.socketPath)" }.joined(separator: ", ") + "): SMTP 454 4.7.0",
-                    fix: "run saslauthd with -m \(wanted), or point saslauthd_path in \(file) at its socket")
-            }
-            return nil
-        }
-        let flags = instance.flags
-        report.ok("saslauthd running", "pid \(instance.pid): \(flags.summary)")
-        if flags.mechanism != "pam" {
-            report.fail(
-                "saslauthd -a", "-a \(flags.mechanism ?? "(none)"): saslauthd does not ask PAM, so pam_mysql is never used",
-                fix: "MECHANISMS=\"pam\" in \(environment.saslauthdDefaults), then restart saslauthd")
-        }
-        checkRealmFlag(flags, saslService: saslService)
-        if let defaults {
-            let sameDirectory = FileSystem.realPath(defaults.flags.runDirectory) == FileSystem.realPath(flags.runDirectory)
-            if defaults.flags.realm != flags.realm || !sameDirectory || defaults.flags.mechanism != flags.mechanism {
-                report.warn(
-                    "saslauthd defaults",
-                    "\(defaults.path) starts it with \(defaults.flags.summary), not as it runs now: the next restart changes the chain",
-                    fix: "make MECHANISMS and OPTIONS in \(defaults.path) match \(flags.summary)")
-            }
-        }
-        guard FileSystem.isSocket(host) else {
-            report.fail(
-                "saslauthd socket", "no socket at \(host) (saslauthd's -m directory has no mux): SMTP 454 4.7.0",
-                fix: "restart saslauthd")
-            return flags
-        }
-        report.ok("saslauthd socket", seenFrom)
-        guard reachableAsMailOwner(host: host, inside: socketPath, service: service, configuration, what: "saslauthd") else { return flags }
-        roundTrip(host: host, saslService: saslService, flags: flags, configuration)
-        return flags
-    }
-
-    private func checkRealmFlag(_ flags: SaslauthdFlags, saslService: String) {
-        if flags.realm {
-            report.ok("saslauthd -r", "set: user@domain reaches PAM whole")
-            return
-        }
-        let lines = pamLines(saslService)
-        let domainNames = lines.flatMap { DomainNameProbe.namesCarryDomain($0) }
-        let fix = "add -r to OPTIONS in \(environment.saslauthdDefaults), then restart saslauthd"
-        if let user, user.contains("@") {
-            let login = SaslauthdClient.split(user).login
-            report.fail(
-                "saslauthd -r",
-                "not set: for \"\(user)\" PAM is handed \"\(login)\" (the realm is dropped)"
-                    + (domainNames == true ? " while the table's names carry @domain" : "")
-                    + ": pam_mysql finds no row, SMTP 535 5.7.8 Error: authentication failed", fix: fix)
-        } else if domainNames == true {
-            report.fail(
-                "saslauthd -r",
-                "not set, and the table's names carry @domain: PAM is handed only the part before the @, pam_mysql finds no row, "
-                    + "SMTP 535 5.7.8 Error: authentication failed", fix: fix)
-        } else {
-            report.ok("saslauthd -r", "not set; the table's names have no @domain, so the bare login is what PAM needs")
-        }
-    }
-
-    /// The connect() smtpd will make, made by a child with the mail owner's identity.
-    private func reachableAsMailOwner(
-        host: String, inside path: String, service: PostfixService, _ configuration: PostfixConfiguration, what: String
-    ) -> Bool {
-        let owner = configuration.mailOwner
-        let step = "\(what) reachable as \(owner)"
-        let chrootDirectory = service.chrooted ? configuration.queueDirectory : nil
-        // Inside the chroot smtpd's working directory is its root (queue_directory).
-        let target = service.chrooted ? (path.hasPrefix("/") ? path : "/" + path) : host
-        switch PrivilegeDroppedConnect.connect(path: target, as: owner, chrootDirectory: chrootDirectory) {
-        case .connected:
-            report.ok(step, "connect() with \(owner)'s uid and groups\(service.chrooted ? " inside the chroot" : "") succeeds")
-            return true
-        case .unknownUser:
-            report.fail(step, "there is no user \(owner) (mail_owner)", fix: "install Postfix's user, or correct mail_owner")
-        case .forkFailed(let code):
-            report.fail(step, "could not fork a child to test it: \(String(cString: strerror(code)))", fix: "retry")
-        case .failed(let code, let stage):
-            let reason = String(cString: strerror(code))
-            let log =
-                what == "saslauthd"
-                ? "smtpd logs \"cannot connect to saslauthd server: \(reason)\", SMTP 454 4.7.0 Temporary authentication failure"
-                : "smtpd logs \"fatal: no SASL authentication mechanisms\", EHLO offers no AUTH"
-            if code == EACCES, let blocker = Self.blockingDirectory(for: host, user: owner) {
-                let groupFix = blocker.group.map { "adduser \(owner) \($0), then postfix reload (smtpd takes its groups when it starts)" }
-                report.fail(
-                    step,
-                    "\(owner) cannot connect to \(host): \(reason) (\(blocker.path) is \(blocker.ownership)"
-                        + (blocker.group.map { " and \(owner) is not in group \($0)" } ?? "") + "): \(log)",
-                    fix: groupFix ?? "let \(owner) search \(blocker.path)")
-            } else {
-                report.fail(
-                    step, "\(stage) as \(owner) to \(target) failed: \(reason): \(log)",
-                    fix: "check the socket's directories and that the daemon runs")
-            }
-        }
-        return false
-    }
-
-    /// The first directory on the way to `path` that `user` may not search, with the group
-    /// that would let it in (when the group may search and the user is not a member).
-    private static func blockingDirectory(for path: String, user: String) -> (path: String, ownership: String, group: String?)? {
-        guard let identity = PrivilegeDroppedConnect.identity(of: user) else { return nil }
-        var directory = ""
-        for component in FileSystem.directory(of: path).split(separator: "/") {
-            directory += "/\(component)"
-            var info = stat()
-            guard stat(directory, &info) == 0 else { return nil }
-            let mode = info.st_mode
-            let allowed =
-                info.st_uid == identity.uid
-                ? mode & 0o100 != 0
-                : identity.groups.contains(info.st_gid) ? mode & 0o010 != 0 : mode & 0o001 != 0
-            if !allowed {
-                let group = getgrgid(info.st_gid).map { String(cString: $0.pointee.gr_name) }
-                let offer = mode & 0o010 != 0 && !identity.groups.contains(info.st_gid) ? group : nil
-                return (directory, FileSystem.describeOwnership(directory) ?? "", offer)
-            }
-        }
-        return nil
-    }
-
-    /// With a password given by the administrator: one request as libsasl sends it.
-    private func roundTrip(host: String, saslService: String, flags: SaslauthdFlags, _ configuration: PostfixConfiguration) {
-        guard let user, let password else {
-            report.info("(give USER and --password for a round trip through saslauthd; a password is only ever sent when given)")
-            return
-        }
-        let (login, realm) = SaslauthdClient.split(qualified(user, configuration))
-        let request = "login \"\(login)\" realm \"\(realm)\" service \(saslService)"
-        switch SaslauthdClient.check(socket: host, login: login, password: password, service: saslService, realm: realm) {
-        case .accepted(let reply):
-            report.ok("saslauthd round trip", "\(reply) for \(request)")
-        case .refused(let reply):
-            report.fail(
-                "saslauthd round trip", "\"\(reply)\" for \(request): SMTP 535 5.7.8 Error: authentication failed",
-                fix: "see the PAM and database lines below (and the auth log)")
-        case .broken(let why):
-            report.fail(
-                "saslauthd round trip", "\(why) for \(request): SMTP 454 4.7.0 Temporary authentication failure",
-                fix: "restart saslauthd and see its log")
-        }
-    }
-
-    /// The name libsasl hands on: with smtpd_sasl_local_domain set, a name without `@` gets it.
-    private func qualified(_ user: String, _ configuration: PostfixConfiguration) -> String {
-        let domain = configuration.parameters["smtpd_sasl_local_domain"] ?? ""
-        return user.contains("@") || domain.isEmpty ? user : "\(user)@\(domain)"
-    }
-
-    // MARK: Dovecot
-
-    private func followDovecot(_ service: PostfixService, _ configuration: PostfixConfiguration, path: String, saslService: String) {
-        var socketPath = path
-        if socketPath.hasPrefix("unix:") { socketPath.removeFirst(5) }
-        if socketPath.hasPrefix("inet:") {
-            report.warn("Dovecot auth socket", "\(path): a TCP listener, not checked", fix: "use a Unix socket (private/auth)")
-            return
-        }
-        let host = hostPath(socketPath, chrooted: service.chrooted, configuration)
-        guard FileSystem.isSocket(host) else {
-            report.fail(
-                "Dovecot auth socket",
-                "no socket at \(host)\(service.chrooted ? " (smtpd is chrooted to \(configuration.queueDirectory))" : ""): "
-                    + "smtpd logs \"fatal: no SASL authentication mechanisms\" and EHLO offers no AUTH",
-                fix: "service auth { unix_listener \(FileSystem.join(configuration.queueDirectory, "private/auth")) "
-                    + "{ mode = 0660 user = postfix group = postfix } } in Dovecot, and smtpd_sasl_path = private/auth")
-            return
-        }
-        report.ok("Dovecot auth socket", host)
-        guard reachableAsMailOwner(host: host, inside: socketPath, service: service, configuration, what: "Dovecot auth") else { return }
-        let connection: UnixSocketConnection
-        switch UnixSocketConnection.connect(host) {
-        case .failure(let failure):
-            report.fail("Dovecot auth handshake", "cannot connect: \(failure.message)", fix: "check that Dovecot's auth service runs")
-            return
-        case .success(let value): connection = value
-        }
-        let client = DovecotAuthClient(connection: connection)
-        guard let handshake = client.handshake() else {
-            report.fail(
-                "Dovecot auth handshake", "no VERSION line (not a Dovecot auth socket?): smtpd logs \"no SASL authentication mechanisms\"",
-                fix: "point smtpd_sasl_path at Dovecot's auth-client listener")
-            return
-        }
-        if handshake.spidBeforeMechanisms {
-            report.fail(
-                "Dovecot auth handshake",
-                "SPID before any MECH: smtpd logs \"Connected to wrong auth socket (auth-master instead of auth-client)\"",
-                fix: "use the service auth unix_listener, not auth-master or auth-userdb")
-            return
-        }
-        guard handshake.done else {
-            report.fail("Dovecot auth handshake", "the server closed before DONE", fix: "see Dovecot's log")
-            return
-        }
-        guard handshake.mechanisms.contains("PLAIN") else {
-            report.fail(
-                "Dovecot auth handshake", "MECH \(handshake.mechanisms.joined(separator: " ")): no PLAIN",
-                fix: "auth_mechanisms = plain login in Dovecot")
-            return
-        }
-        report.ok(
-            "Dovecot auth handshake", "VERSION \(handshake.version ?? "?"), MECH \(handshake.mechanisms.joined(separator: " ")), DONE")
-        guard let user, let password else {
-            report.info("(give USER and --password for AUTH PLAIN through Dovecot; a password is only ever sent when given)")
-            return
-        }
-        switch client.authenticatePlain(user: user, password: password, service: saslService) {
-        case .accepted(let name):
-            report.ok("Dovecot AUTH PLAIN", "OK user=\(name) (service \(saslService))")
-        case .refused(let reason):
-            report.fail(
-                "Dovecot AUTH PLAIN", "FAIL (\(reason)) for \"\(user)\": SMTP 535 5.7.8 Error: authentication failed",
-                fix: "check the user and password in Dovecot's passdb (doveadm auth test)")
-        case .broken(let why):
-            report.fail("Dovecot AUTH PLAIN", why, fix: "see Dovecot's log")
-        }
-    }
-
     // MARK: PAM
 
-    private func pamLines(_ service: String) -> [PAMLine]? {
-        guard let text = Check.readText(FileSystem.join(environment.pamDirectory, service)) else { return nil }
-        return PAMLine.ourLines(in: text)
-    }
-
-    /// The service file libpam opens for saslauthd's request, the module files its lines
-    /// load, then the module's own checks for the name PAM is handed.
+    /// The PAM link once per PAM service and user name (two smtpd services usually share it).
     private mutating func checkPAM(service: String, flags: SaslauthdFlags?, _ configuration: PostfixConfiguration) {
         var pamUser = user
         if let user, let flags {
-            let (login, realm) = SaslauthdClient.split(qualified(user, configuration))
+            let (login, realm) = SaslauthdClient.split(configuration.qualifiedUser(user))
             pamUser = flags.realm && !realm.isEmpty ? "\(login)@\(realm)" : login
         }
         let key = "\(service)\0\(pamUser ?? "")"
@@ -531,50 +265,6 @@ struct PostfixChainCheck {
             return
         }
         checkedPAM.insert(key)
-        let path = FileSystem.join(environment.pamDirectory, service)
-        guard let text = Check.readText(path) else {
-            report.fail(
-                "PAM service file",
-                "\(path) does not exist (smtpd_sasl_service = \(service)): libpam silently uses \(environment.pamDirectory)/other "
-                    + "instead (Debian's denies), so every AUTH fails with 535 5.7.8 and pam_mysql is never asked",
-                fix: "create \(path) with the pam_mysql auth and account lines, or set smtpd_sasl_service to the service that has them")
-            return
-        }
-        report.ok("PAM service file", path + (pamUser.map { ", user \"\($0)\" as saslauthd hands it" } ?? ""))
-        for line in PAMLine.lines(in: text) {
-            if line.type == "@include" {
-                let included = line.modulePath.hasPrefix("/") ? line.modulePath : FileSystem.join(environment.pamDirectory, line.modulePath)
-                if FileSystem.exists(included) {
-                    report.ok("PAM @include (line \(line.number))", included)
-                } else {
-                    report.fail(
-                        "PAM @include (line \(line.number))", "\(included) does not exist: libpam fails the whole stack",
-                        fix: "correct the @include")
-                }
-                continue
-            }
-            let file = PAMModuleFile.resolve(line.modulePath, moduleDirectory: environment.pamModuleDirectory)
-            let step = "PAM module (line \(line.number), \(line.type))"
-            if file.exists {
-                let flavour =
-                    line.isOurModule && file.package == "libpam-mysql" ? " (the C pam_mysql 0.8.2, not this project's module)" : ""
-                report.ok(step, file.description + flavour)
-            } else if line.ignoresMissingModule {
-                report.warn(
-                    step, "\(file.path) does not exist; libpam skips this -\(line.type) line", fix: "install the module or remove the line")
-            } else {
-                report.fail(
-                    step, "\(file.path) does not exist: libpam logs \"PAM unable to dlopen(\(file.path))\" and the stack fails",
-                    fix: "install the module (make install, or the .deb), or correct the path")
-            }
-        }
-        let ours = PAMLine.ourLines(in: text)
-        guard !ours.isEmpty else {
-            report.fail(
-                "PAM service file", "no pam_mysql.so line in \(path)",
-                fix: "add 'auth required pam_mysql.so config_file=/etc/pam-mysql.conf' and the account line")
-            return
-        }
-        Checker(report: report, user: pamUser, password: password).check(ours, origin: path)
+        PAMServiceLink(report: report, environment: environment, password: password).check(service: service, user: pamUser)
     }
 }

@@ -69,6 +69,19 @@ struct PostfixConfiguration {
     var configDirectory: String { parameters["config_directory"] ?? "/etc/postfix" }
     var mailOwner: String { parameters["mail_owner"].flatMap { $0.isEmpty ? nil : $0 } ?? "postfix" }
 
+    /// The host path of a socket smtpd opens: inside queue_directory when chrooted, and a
+    /// relative path is relative to queue_directory either way (smtpd's working directory).
+    func socketHostPath(_ path: String, chrooted: Bool) -> String {
+        if path.hasPrefix("/") && !chrooted { return path }
+        return FileSystem.join(queueDirectory, path)
+    }
+
+    /// The name libsasl hands on: with smtpd_sasl_local_domain set, a name without `@` gets it.
+    func qualifiedUser(_ user: String) -> String {
+        let domain = parameters["smtpd_sasl_local_domain"] ?? ""
+        return user.contains("@") || domain.isEmpty ? user : "\(user)@\(domain)"
+    }
+
     /// A restriction list's entries (commas and blanks separate them).
     static func restrictionList(_ value: String) -> [String] {
         value.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }).map(String.init)
