@@ -61,10 +61,16 @@ struct Check: ParsableCommand {
         help: "Follow SMTP AUTH through Postfix, Cyrus SASL, saslauthd (or Dovecot) and PAM; the positional argument is the USER.")
     var postfix = false
 
-    @Option(name: .long, help: "Postfix's configuration directory (postconf -c DIR); default /etc/postfix.", completion: .directory)
+    @Option(
+        name: .long, help: ArgumentHelp("Postfix's configuration directory (postconf -c DIR); default /etc/postfix.", valueName: "DIR"),
+        completion: .directory)
     var postfixConfig: String?
 
-    @Option(name: .long, help: "With --postfix, also talk SMTP to HOST:PORT: EHLO, STARTTLS, and AUTH PLAIN when a password is given.")
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --postfix, also talk SMTP to HOST:PORT: EHLO, STARTTLS, and AUTH PLAIN when a password is given.", valueName: "HOST:PORT")
+    )
     var smtp: String?
 
     mutating func validate() throws {
