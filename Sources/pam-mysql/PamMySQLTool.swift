@@ -37,6 +37,10 @@ struct Check: ParsableCommand {
             Reads /etc/pam.d/SERVICE (or --file, or one --line) and, for every line naming pam_mysql.so, prints one \
             line per step: OK, WARN or FAIL, and the fix for a failure. With USER it also checks that user's row and \
             stored value; with --password (asked for without echo) or --password-stdin, whether the password verifies.
+            With --postfix it follows SMTP AUTH the way Postfix will instead, for each smtpd service of master.cf: Postfix's \
+            SASL settings, Cyrus SASL's smtpd.conf, saslauthd (flags, the socket as smtpd sees it from its chroot, a \
+            connect() as the postfix user, a round trip with the given password) or Dovecot's auth socket, the PAM service \
+            file and module files, then the pam_mysql checks above; the one positional argument is then the USER. \
             With --json the verdicts are printed as one JSON document at the end: \
             {"result": "ok|warn|fail", "checks": [{"verdict", "step", "detail", "fix", "section"}, …], "notes": […]}.
             Exit status: 0 when nothing failed (warnings included), 1 when a step failed, 64 on a usage error \
@@ -73,7 +77,33 @@ struct Check: ParsableCommand {
     /// default `smtp`, Cyrus IMAP's `imap`, `pop`, `sieve`).
     static let saslServices: Set<String> = ["smtp", "imap", "pop", "sieve"]
 
+    @Flag(
+        name: .long,
+        help: "Follow SMTP AUTH through Postfix, Cyrus SASL, saslauthd (or Dovecot) and PAM; the positional argument is the USER.")
+    var postfix = false
+
+    @Option(
+        name: .long, help: ArgumentHelp("Postfix's configuration directory (postconf -c DIR); default /etc/postfix.", valueName: "DIR"),
+        completion: .directory)
+    var postfixConfig: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --postfix, also talk SMTP to HOST:PORT: EHLO, STARTTLS, and AUTH PLAIN when a password is given.", valueName: "HOST:PORT")
+    )
+    var smtp: String?
+
     mutating func validate() throws {
+        if postfix {
+            if line != nil || file != nil { throw ValidationError("--postfix follows Postfix's configuration: give no --line or --file") }
+            if user != nil { throw ValidationError("with --postfix give only the USER (the PAM service comes from smtpd_sasl_service)") }
+            user = service
+            service = nil
+            if (password || passwordOptions.passwordStdin) && user == nil { throw ValidationError("a password needs a USER") }
+            return
+        }
+        if postfixConfig != nil || smtp != nil { throw ValidationError("--postfix-config and --smtp need --postfix") }
         if line != nil && file != nil { throw ValidationError("give --line or --file, not both") }
         if line != nil || file != nil, user == nil, let service {
             // With --line/--file the only positional argument is the user.
@@ -96,6 +126,14 @@ struct Check: ParsableCommand {
         }
         let report = Report(json: json)
         defer { report.finish() }
+        if postfix {
+            var chain = PostfixChainCheck(
+                report: report, environment: ChainEnvironment.fromEnvironment(), configDirectory: postfixConfig, user: user,
+                password: secret, smtp: smtp)
+            chain.run()
+            if report.failed { throw ExitCode(1) }
+            return
+        }
         let lines: [PAMLine]
         let origin: String
         if let line {

@@ -593,6 +593,23 @@ cyrus_sasl_config_path = {cd / "sasl"}
         self.pids_seen.update(session_members(self.master_pid))
         return self
 
+    def reload(self, timeout: float = 20) -> None:
+        """`postfix -c DIR reload` after a change to main.cf, master.cf or the SASL
+        files: the master re-reads its configuration and replaces its children, so
+        the next SMTP session sees the change.  Waits until both ports listen again."""
+        r = self.postfix("reload")
+        if r.returncode != 0:
+            raise RuntimeError(f"postfix reload failed:\n{r.stdout}{r.stderr}\n{self.log_text()}")
+        deadline = time.monotonic() + timeout
+        # The old smtpd processes exit after the session they serve; wait for the
+        # listeners of the (possibly changed) master.cf.
+        time.sleep(0.3)
+        while not self._listening():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"postfix not listening after reload:\n{self.log_text()}")
+            time.sleep(0.05)
+        self.pids_seen.update(session_members(self.master_pid))
+
     def _listening(self) -> bool:
         for port in (self.port, self.chroot_port):
             with socket.socket() as s:
