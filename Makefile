@@ -102,9 +102,10 @@ test: deps
 	$(MAKE) fuzz-smoke
 	$(MAKE) integration-test
 
-# libFuzzer (swiftc -sanitize=fuzzer,address) over the argument parser, the config file parser
-# and every stored-hash parser; see Fuzz/run.sh. Seed corpora in Fuzz/corpus/, never written to.
-FUZZ_TARGETS := fuzz-arguments fuzz-config fuzz-schemes fuzz-dovecot
+# libFuzzer (swiftc -sanitize=fuzzer,address) over the argument parser, the config file parser,
+# every stored-hash parser and the auth daemon's saslauthd and Dovecot protocol parsers; see
+# Fuzz/run.sh. Seed corpora in Fuzz/corpus/, never written to.
+FUZZ_TARGETS := fuzz-arguments fuzz-config fuzz-schemes fuzz-dovecot fuzz-saslauthd fuzz-dovecot-auth
 FUZZ_SECONDS ?= 300
 
 fuzz:

@@ -1,4 +1,5 @@
-// One libFuzzer binary holds every target (one compile of PAMMySQLCore instead of four); the
+// One libFuzzer binary holds every target (one compile of PAMMySQLCore, with the auth daemon's
+// protocol parsers, instead of one per target); the
 // name it is run under picks the target: build/fuzz/fuzz-config is a link to it, and so on.
 // Each target lives in its own file as `func <name>(_ input: [UInt8])`.
 #if canImport(Glibc)
@@ -12,6 +13,8 @@ let fuzzTargets: [String: ([UInt8]) -> Void] = [
     "fuzz-config": fuzzConfig,
     "fuzz-schemes": fuzzSchemes,
     "fuzz-dovecot": fuzzDovecot,
+    "fuzz-saslauthd": fuzzSaslauthd,
+    "fuzz-dovecot-auth": fuzzDovecotAuth,
 ]
 
 @_cdecl("LLVMFuzzerInitialize")

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seed corpora Fuzz/corpus/<target>/ from the unit tests' vectors (and those of
-Tests/vectors/password_schemes.json) and the pam.d and
+Tests/vectors/password_schemes.json, saslauthd_frames.json, dovecot_auth_transcripts.json) and the pam.d and
 config file examples. Run once; the output is committed (regression seeds from findings are
 added by hand as Fuzz/corpus/<target>/regression-*)."""
 import hashlib, json, os, re, sys
@@ -93,5 +93,24 @@ for q in re.findall(r'"((?:[^"\\]|\\.)*%(?:[^"\\]|\\.)*)"', t):
 dovecot += [b"\x00test\0$6$saltsalt$abc\0u\0SHA512-CRYPT", b"\x00test\0abc\0u\0PLAIN", b"\x00test\0{PLAIN.b64}dGVzdA==",
             b"\x00test\0{SHA1.HEX}a94a8fe5ccb19ba61c4c0873d391e987982fbbd3", b"\x00test\0{", b"\x00test\0{}"]
 write("fuzz-dovecot", dovecot)
+# fuzz-saslauthd: byte 0 the field limit (0 = 256, 1 = 1, 2 = 16, 3 = 1024), then the request bytes
+# of every frame of Tests/vectors/saslauthd_frames.json.
+limits = {256: 0, 1: 1, 16: 2, 1024: 3}
+frames = json.loads(read("Tests/vectors/saslauthd_frames.json"))["frames"]
+write("fuzz-saslauthd", [bytes([limits.get(f.get("limit", 256), 0)]) + bytes.fromhex(f["hex"]) for f in frames])
+
+# fuzz-dovecot-auth: byte 0 the session flags (0x01 require secured, 0x02 two in flight, 0x04 PLAIN
+# only, 0x08 5 s expiry), then the client lines of each transcript of
+# Tests/vectors/dovecot_auth_transcripts.json (VERSION and CPID first, as the tests do).
+sessions = []
+for t in json.loads(read("Tests/vectors/dovecot_auth_transcripts.json"))["transcripts"]:
+    config = t.get("config", {})
+    flags = ((1 if config.get("requireSecuredForPlaintext") else 0) | (2 if config.get("maximumRequestsInFlight") else 0)
+             | (4 if config.get("mechanisms") == ["PLAIN"] else 0) | (8 if config.get("requestExpirySeconds") else 0))
+    lines = [s["client"] for s in t["steps"] if "client" in s]
+    sessions.append(bytes([flags]) + "".join(l + "\n" for l in lines).encode("utf-8", "surrogateescape"))
+    sessions.append(bytes([flags]) + "".join(l + "\r\n" for l in lines).encode("utf-8", "surrogateescape"))
+write("fuzz-dovecot-auth", sessions)
+
 for target in sorted(os.listdir(CORPUS)):
     print(target, len(os.listdir(os.path.join(CORPUS, target))), file=sys.stderr)

@@ -2,7 +2,9 @@
 # Fuzz/run.sh TARGET SECONDS: builds the libFuzzer binary (build/fuzz/pam_mysql_fuzz, rebuilt
 # only when a source is newer) and runs TARGET for SECONDS on a scratch copy of its committed
 # corpus (Fuzz/corpus/TARGET stays untouched). Crash inputs land in build/fuzz/artifacts/.
-# `Fuzz/run.sh build` only builds. Targets: fuzz-arguments fuzz-config fuzz-schemes fuzz-dovecot.
+# `Fuzz/run.sh build` only builds. Targets: fuzz-arguments fuzz-config fuzz-schemes fuzz-dovecot
+# (PAMMySQLCore), fuzz-saslauthd fuzz-dovecot-auth (AuthDaemonCore's protocols, compiled into the
+# same module: they need only PAMMySQLCore).
 set -eu
 cd "$(dirname "$0")/.."
 TARGET=${1:?usage: Fuzz/run.sh TARGET SECONDS}
@@ -13,8 +15,15 @@ BIN=$OUT/pam_mysql_fuzz
 mkdir -p "$OUT"
 
 SOURCES=$(find Sources/PAMMySQLCore Fuzz -name '*.swift' | sort)
-if [ ! -x "$BIN" ] || [ -n "$(find $SOURCES Sources/COpenSSL Sources/CXCrypt Sources/CSodium Fuzz/run.sh -newer "$BIN" 2>/dev/null)" ]; then
+DAEMON_SOURCES=$(find Sources/AuthDaemonCore/Saslauthd Sources/AuthDaemonCore/Dovecot -name '*.swift' | sort)
+if [ ! -x "$BIN" ] || [ -n "$(find $SOURCES $DAEMON_SOURCES Sources/COpenSSL Sources/CXCrypt Sources/CSodium Fuzz/run.sh -newer "$BIN" 2>/dev/null)" ]; then
     echo "building $BIN" >&2
+    # The daemon's files import PAMMySQLCore, which is the module compiled here: copies with that
+    # line blanked (line numbers kept for crash reports).
+    rm -rf "$OUT/daemon-sources"
+    mkdir -p "$OUT/daemon-sources"
+    for f in $DAEMON_SOURCES; do sed 's/^import PAMMySQLCore$//' "$f" >"$OUT/daemon-sources/$(basename "$f")"; done
+    SOURCES="$SOURCES $(find "$OUT/daemon-sources" -name '*.swift' | sort)"
     # shellcheck disable=SC2086
     "$SWIFTC" -sanitize=fuzzer,address -parse-as-library -module-name PAMMySQLCore -O -g \
         -Xfrontend -disable-implicit-concurrency-module-import \
@@ -23,7 +32,7 @@ if [ ! -x "$BIN" ] || [ -n "$(find $SOURCES Sources/COpenSSL Sources/CXCrypt Sou
         -use-ld=lld $SOURCES -lcrypto -lcrypt -lsodium -o "$BIN.tmp"
     mv -f "$BIN.tmp" "$BIN"
 fi
-for t in fuzz-arguments fuzz-config fuzz-schemes fuzz-dovecot; do ln -sf pam_mysql_fuzz "$OUT/$t"; done
+for t in fuzz-arguments fuzz-config fuzz-schemes fuzz-dovecot fuzz-saslauthd fuzz-dovecot-auth; do ln -sf pam_mysql_fuzz "$OUT/$t"; done
 [ "$TARGET" = build ] && exit 0
 [ -d "Fuzz/corpus/$TARGET" ] || { echo "no corpus Fuzz/corpus/$TARGET" >&2; exit 2; }
 

@@ -1,8 +1,9 @@
-import AuthDaemonCore
 import Foundation
 import Glibc
 import PAMMySQLCore
 import XCTest
+
+@testable import AuthDaemonCore
 
 /// The daemon's own file, the command line over it, the services it defines, and every error a
 /// load reports (file, line, key; never a value).
@@ -144,7 +145,7 @@ final class AuthdConfigurationLoaderTests: XCTestCase {
 
     func testAServiceSectionReplacesThePamdFile() throws {
         directory.write("pam.d/smtp", "auth required pam_unix.so\n")
-        directory.write("pam.d/imap", "auth required pam_mysql.so db=frompamd\n")
+        directory.write("pam.d/imap", "auth required pam_mysql.so db=frompamd\naccount required pam_permit.so\n")
         let configuration = try load(
             """
             [daemon]
@@ -194,24 +195,45 @@ final class AuthdConfigurationLoaderTests: XCTestCase {
     // MARK: services resolved lazily, the cache and reloading
 
     func testPamdServicesAreReadOnceUntilForgotten() throws {
-        directory.write("pam.d/smtp", "auth required pam_mysql.so db=first\n")
+        directory.write("pam.d/smtp", "auth required pam_mysql.so db=first\naccount required pam_permit.so\n")
         let configuration = try load("[daemon]\npam_dir = \(pamDir)\n").get()
         let smtp = try ServiceName(validating: "smtp")
         XCTAssertEqual(options(try configuration.plan(for: smtp).get().authentication.first)?.db, "first")
-        directory.write("pam.d/smtp", "auth required pam_mysql.so db=second\n")
+        directory.write("pam.d/smtp", "auth required pam_mysql.so db=second\naccount required pam_permit.so\n")
         XCTAssertEqual(options(try configuration.plan(for: smtp).get().authentication.first)?.db, "first", "kept")
         configuration.forgetServices()
         XCTAssertEqual(options(try configuration.plan(for: smtp).get().authentication.first)?.db, "second")
     }
 
+    func testWhatReadingAServiceFindsIsLoggedOncePerRead() throws {
+        directory.write("pam.d/smtp", "auth required pam_mysql.so colour=blue\naccount required pam_permit.so\n")
+        let configuration = try load("[daemon]\npam_dir = \(pamDir)\n").get()
+        var lines: [String] = []
+        let log: LogSink = { priority, message in lines.append("\(priority): \(message)") }
+        _ = configuration.plan(forService: Array("smtp".utf8), log: log)
+        _ = configuration.plan(forService: Array("smtp".utf8), log: log)
+        _ = configuration.plan(forService: Array("imap".utf8), log: log)
+        _ = configuration.plan(forService: Array("imap".utf8), log: log)
+        _ = configuration.plan(forService: Array("../x".utf8), log: log)
+        XCTAssertEqual(
+            lines,
+            [
+                "err: \(pamDir)/smtp line 1: unknown option: colour",
+                "err: service \"imap\" refused: \(pamDir)/imap does not exist (libpam would fall back to /etc/pam.d/other; pam-mysql-authd refuses instead)",
+            ])
+        configuration.forgetServices()
+        _ = configuration.plan(forService: Array("imap".utf8), log: log)
+        XCTAssertEqual(lines.count, 3)
+    }
+
     func testReloadReadsEverythingAgainAndAnErrorLeavesTheOldConfigurationUsable() throws {
-        directory.write("pam.d/smtp", "auth required pam_mysql.so db=first\n")
+        directory.write("pam.d/smtp", "auth required pam_mysql.so db=first\naccount required pam_permit.so\n")
         let old = try load("[daemon]\npam_dir = \(pamDir)\nmax_connections = 10\n").get()
         let smtp = try ServiceName(validating: "smtp")
         _ = old.plan(for: smtp)
 
         directory.write("authd.conf", "[daemon]\npam_dir = \(pamDir)\nmax_connections = 20\n", mode: 0o640)
-        directory.write("pam.d/smtp", "auth required pam_mysql.so db=second\n")
+        directory.write("pam.d/smtp", "auth required pam_mysql.so db=second\naccount required pam_permit.so\n")
         let new = try AuthdConfigurationLoader.reload(old).get()
         XCTAssertEqual(new.settings.limits.maxConnections, 20)
         XCTAssertEqual(options(try new.plan(for: smtp).get().authentication.first)?.db, "second")
@@ -235,7 +257,7 @@ final class AuthdConfigurationLoaderTests: XCTestCase {
             XCTAssertEqual(missing.reason, .missingFile)
         }
         // A service whose file appears after the cache is full is still found.
-        directory.write("pam.d/late", "auth required pam_mysql.so\n")
+        directory.write("pam.d/late", "auth required pam_mysql.so\naccount required pam_permit.so\n")
         XCTAssertNoThrow(try configuration.plan(for: ServiceName(validating: "late")).get())
     }
 
@@ -413,6 +435,41 @@ final class AuthdConfigurationLoaderTests: XCTestCase {
             XCTAssertFalse(error.message.contains("hunter2"), error.message)
         }
         XCTAssertEqual(found.first?.message, "\(file) line 2, key paswd: unknown key (did you mean passwd?)")
+    }
+
+    /// Without --config, a missing default file means the defaults (and the command line); a
+    /// default file that is there is read like a named one.
+    func testTheDefaultFileMayBeAbsent() throws {
+        let absent = directory.path + "/pam-mysql-authd.conf"
+        let configuration = try AuthdConfigurationLoader.load(AuthdCommandLine(dovecotSockets: ["/tmp/x/auth"]), defaultConfigFile: absent)
+            .get()
+        XCTAssertNil(configuration.configFile)
+        XCTAssertEqual(configuration.settings.dovecotSockets, [AuthdSocket(path: "/tmp/x/auth", mode: 0o660)])
+
+        directory.write("pam-mysql-authd.conf", "[daemon]\nmax_connections = 7\n", mode: 0o640)
+        let present = try AuthdConfigurationLoader.load(AuthdCommandLine(), defaultConfigFile: absent).get()
+        XCTAssertEqual(present.configFile, absent)
+        XCTAssertEqual(present.settings.limits.maxConnections, 7)
+
+        directory.write("pam-mysql-authd.conf", "[daemon]\nmax_connections = 7\n", mode: 0o666)
+        guard case .failure = AuthdConfigurationLoader.load(AuthdCommandLine(), defaultConfigFile: absent) else {
+            return XCTFail("a default file others can write was used")
+        }
+    }
+
+    /// The shipped example documents every key.
+    func testTheShippedExampleNamesEveryKey() throws {
+        let text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)
+        for key in AuthdConfigurationLoader.daemonKeys {
+            XCTAssertTrue(text.contains("#\(key) = "), "packaging/pam-mysql-authd.conf does not show \(key)")
+        }
+        XCTAssertTrue(text.contains("#account = "))
+        XCTAssertTrue(AuthdConfigurationLoader.serviceKeys.contains("config_file"))
+    }
+
+    static var examplePath: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("packaging/pam-mysql-authd.conf").path
     }
 
     func testTheShippedExampleLoads() throws {

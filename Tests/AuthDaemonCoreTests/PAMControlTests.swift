@@ -46,6 +46,14 @@ final class PAMControlTests: XCTestCase {
         }
     }
 
+    /// `[required]` is a bracket without `=` to libpam (every result bad), not `required`.
+    func testABracketedKeywordIsRefused() {
+        XCTAssertEqual(PAMControl.parse("required", isBracket: true), .failure(.unsupportedBracket("required")))
+        XCTAssertEqual(PAMControl.parse("required", isBracket: false), .success(.required))
+        XCTAssertEqual(
+            PAMControl.parse("success=ok new_authtok_reqd=ok ignore=ignore default=die", isBracket: true), .success(.requisite))
+    }
+
     func testRefusalMessagesNameTheField() {
         XCTAssertEqual(
             PAMControl.Refusal.unsupportedKeyword("optional").message,

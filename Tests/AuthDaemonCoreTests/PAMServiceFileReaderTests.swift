@@ -76,14 +76,21 @@ final class PAMServiceFileReaderTests: XCTestCase {
     }
 
     func testTheCModulesFileNameCounts() throws {
-        let plan = try plan("auth required /lib/security/pam_mysql.so \(Self.common)\n").get()
+        let plan = try plan("auth required /lib/security/pam_mysql.so \(Self.common)\naccount required pam_mysql.so\n").get()
         XCTAssertNotNil(options(plan.authentication[0]))
     }
 
-    func testNoAccountLineMeansNoAccountCheck() throws {
-        let plan = try plan("auth required pam_mysql.so \(Self.common)\n").get()
-        XCTAssertFalse(plan.checksAccount)
-        XCTAssertTrue(plan.accountSteps(afterAuthenticationEndedAt: 0).isEmpty)
+    /// libpam would run /etc/pam.d/other's account lines; the daemon refuses, and pam_permit
+    /// is how a file says "no account check".
+    func testNoAccountLineIsRefusedAndPamPermitMeansNoAccountCheck() throws {
+        guard case .failure(let refused) = plan("auth required pam_mysql.so \(Self.common)\n") else { return XCTFail("accepted") }
+        XCTAssertEqual(refused.reason, .noAccountLine)
+        XCTAssertTrue(
+            refused.message.contains("has no account line (libpam would use the account lines of /etc/pam.d/other"), refused.message)
+        let plan = try plan("auth required pam_mysql.so \(Self.common)\naccount required pam_permit.so\n").get()
+        let account = plan.accountSteps(afterAuthenticationEndedAt: 0)
+        XCTAssertEqual(account.count, 1)
+        guard case .permit = account.first?.module else { return XCTFail("not a permit step") }
     }
 
     // MARK: options carried as the module carries them
@@ -143,16 +150,48 @@ final class PAMServiceFileReaderTests: XCTestCase {
         guard case .accountFailed(.module(line: 3, "expired")) = fourthResult else { return XCTFail("\(fourthResult)") }
     }
 
+    func testAsyncEvaluationGivesTheSameAnswers() async throws {
+        let plan = try plan("auth requisite pam_mysql.so db=a\nauth required pam_mysql.so\naccount required pam_mysql.so\n").get()
+        var lines: [Int] = []
+        let result = await PAMServiceEvaluation<String>.evaluate(plan) { (call: PAMModuleCall) async -> PAMStepResult<String> in
+            lines.append(call.line)
+            return call.phase == .account ? .failure("expired") : .success
+        }
+        XCTAssertEqual(lines, [1, 2, 3])
+        guard case .accountFailed(.module(line: 3, "expired")) = result else { return XCTFail("\(result)") }
+    }
+
+    /// A plan built by hand (as a daemon's own tests build one) runs the same way.
+    func testAHandBuiltPlanRunsAuthThenAccount() throws {
+        var options = ModuleOptions()
+        options.db = "mail"
+        let plan = PAMServicePlan(
+            service: smtp, origin: "test",
+            authentication: [
+                PAMStep(line: 1, control: .sufficient, module: .deny), PAMStep(line: 2, control: .required, module: .mysql(options)),
+            ],
+            account: [PAMStep(line: 3, control: .required, module: .mysql(options))])
+        var calls: [PAMPhase] = []
+        let result = PAMServiceEvaluation<String>.evaluate(plan) { call in
+            calls.append(call.phase)
+            return .success
+        }
+        XCTAssertEqual(calls, [.authenticate, .account])
+        guard case .success = result else { return XCTFail("\(result)") }
+    }
+
     func testConfigFileIsReadWithTheModulesReaderAndOverridesTheLine() throws {
         let config = directory.write("pam-mysql.conf", "users.database = fromfile\nusers.db_passwd = file-secret\n", mode: 0o600)
-        let plan = try plan("auth required pam_mysql.so \(Self.common) config_file=\(config)\n").get()
+        let plan = try plan("auth required pam_mysql.so \(Self.common) config_file=\(config)\naccount required pam_permit.so\n").get()
         XCTAssertEqual(options(plan.authentication[0])?.db, "fromfile")
         XCTAssertEqual(options(plan.authentication[0])?.passwd?.isText("file-secret"), true)
     }
 
     func testAConfigFileOthersCanWriteRefusesTheService() {
         let config = directory.write("pam-mysql.conf", "users.database = x\n", mode: 0o666)
-        guard case .failure(let refusal) = plan("auth required pam_mysql.so config_file=\(config)\n") else { return XCTFail("accepted") }
+        guard case .failure(let refusal) = plan("auth required pam_mysql.so config_file=\(config)\naccount required pam_mysql.so\n") else {
+            return XCTFail("accepted")
+        }
         XCTAssertEqual(
             refusal.reason, .moduleOptions(line: 1, .unusableConfigFile(path: config, problem: .writableByOthers(mode: 0o100666))))
         XCTAssertTrue(refusal.message.contains("line 1: config file \(config) can be written by its group or by others"), refusal.message)
@@ -161,19 +200,22 @@ final class PAMServiceFileReaderTests: XCTestCase {
     func testAMissingConfigFileRefusesTheService() {
         let config = "\(directory.path)/absent.conf"
         XCTAssertEqual(
-            refusal("auth required pam_mysql.so config_file=\(config)\n"),
+            refusal("auth required pam_mysql.so config_file=\(config)\naccount required pam_mysql.so\n"),
             .moduleOptions(line: 1, .unusableConfigFile(path: config, problem: .cannotOpen(errno: ENOENT))))
     }
 
     func testOptionErrorsRefuseTheServiceWithoutTheValue() {
-        guard case .failure(let refusal) = plan("auth required pam_mysql.so crypt=bogus passwd=hunter2\n") else {
+        guard case .failure(let refusal) = plan("auth required pam_mysql.so crypt=bogus passwd=hunter2\naccount required pam_mysql.so\n")
+        else {
             return XCTFail("accepted")
         }
         XCTAssertEqual(refusal.reason, .moduleOptions(line: 1, .invalidCrypt(origin: "argument crypt")))
         XCTAssertFalse(refusal.message.contains("hunter2"))
         XCTAssertFalse(refusal.message.contains("bogus"))
         // A bare `passwd secret`: the module refuses, and the next word is never shown.
-        guard case .failure(let bare) = plan("auth required pam_mysql.so passwd hunter2\n") else { return XCTFail("accepted") }
+        guard case .failure(let bare) = plan("auth required pam_mysql.so passwd hunter2\naccount required pam_mysql.so\n") else {
+            return XCTFail("accepted")
+        }
         XCTAssertEqual(bare.reason, .moduleOptions(line: 1, .missingValue(option: "passwd")))
         XCTAssertFalse(bare.message.contains("hunter2"))
     }
@@ -208,6 +250,8 @@ final class PAMServiceFileReaderTests: XCTestCase {
                 "auth [success=1 default=ignore] pam_mysql.so\nauth requisite pam_deny.so\n",
                 .unsupportedControl(line: 1, .unsupportedBracket("success=1 default=ignore"))
             ),
+            ("auth [required] pam_mysql.so\n", .unsupportedControl(line: 1, .unsupportedBracket("required"))),
+            ("auth\t[sufficient]\tpam_mysql.so\n", .unsupportedControl(line: 1, .unsupportedBracket("sufficient"))),
             ("\n# comment\nauth required\n", .malformedLine(line: 3)),
             ("authentication required pam_mysql.so\n", .unknownType(line: 1, type: "authentication")),
             ("account required pam_mysql.so \(Self.common)\n", .noAuthLine),
@@ -230,12 +274,15 @@ final class PAMServiceFileReaderTests: XCTestCase {
     }
 
     func testAServiceFileOthersCanWriteIsRefused() {
-        guard case .failure(let refusal) = plan("auth required pam_mysql.so\n", mode: 0o666) else { return XCTFail("accepted") }
+        guard case .failure(let refusal) = plan("auth required pam_mysql.so\naccount required pam_mysql.so\n", mode: 0o666) else {
+            return XCTFail("accepted")
+        }
         XCTAssertEqual(refusal.reason, .unreadableFile(.writableByOthers(mode: 0o100666)))
     }
 
     func testRefusalMessagesNameFileAndLine() {
-        guard case .failure(let refusal) = plan("auth required pam_mysql.so\nauth sufficient pam_ldap.so\n") else {
+        guard case .failure(let refusal) = plan("auth required pam_mysql.so\nauth sufficient pam_ldap.so\naccount required pam_mysql.so\n")
+        else {
             return XCTFail("accepted")
         }
         XCTAssertEqual(

@@ -206,20 +206,21 @@ def test_deb_creates_the_system_user_and_gives_it_the_file(deb):
         assert helped.returncode == 0 and "--dovecot" in helped.stdout, helped.stdout + helped.stderr
         assert subprocess.run(["man", "-w", "pam-mysql-authd"], capture_output=True).returncode == 0
         # A second configure (upgrade, reinstall) neither fails on the existing user nor resets an override.
-        os.chmod(conf, 0o600)
-        subprocess.run(["dpkg-statoverride", "--add", "root", "root", "0600", str(conf)], check=True)
+        subprocess.run(["dpkg-statoverride", "--update", "--add", "root", "root", "0600", str(conf)], check=True)
         again = _dpkg("-i", str(deb))
         assert again.returncode == 0, again.stdout + again.stderr
         assert stat.S_IMODE(conf.stat().st_mode) == 0o600 and conf.stat().st_gid == 0
     finally:
         subprocess.run(["dpkg-statoverride", "--remove", str(conf)], capture_output=True)
         purge = _dpkg("--purge", "libpam-mysql-swift")
+        user_after = subprocess.run(["getent", "passwd", AUTHD_USER], capture_output=True).returncode == 0
+        if not user_before:
+            # The test removes the user it made.
+            subprocess.run(["deluser", "--system", AUTHD_USER], capture_output=True)
+            subprocess.run(["delgroup", "--system", AUTHD_USER], capture_output=True)
     assert purge.returncode == 0, purge.stdout + purge.stderr
     assert not conf.exists(), "purge left the conffile"
     assert not Path("/usr/sbin/pam-mysql-authd").exists()
     assert not any((Path("/lib/systemd/system") / u).exists() for u in AUTHD_UNITS)
-    # The user stays after purge (files and logs may still name its uid); the test removes what it made.
-    assert subprocess.run(["getent", "passwd", AUTHD_USER], capture_output=True).returncode == 0
-    if not user_before:
-        subprocess.run(["deluser", "--system", AUTHD_USER], capture_output=True, check=True)
-        subprocess.run(["delgroup", "--system", AUTHD_USER], capture_output=True)
+    # Purge keeps the system user: files and logs may still name its uid.
+    assert user_after, "purge removed the system user"

@@ -286,6 +286,8 @@ def test_deb_installs_works_and_purges(db, pam_service_factory):
     module = Path(f"/lib/{ma}/security/pam_mysql.so")
     conf = Path("/etc/pam-mysql.conf")
     before = (module.read_bytes(), conf.read_bytes() if conf.exists() else None)
+    # postinst creates the daemon's system user and purge keeps it: the test removes what it made.
+    daemon_user_before = subprocess.run(["getent", "passwd", "pam-mysql-authd"], capture_output=True).returncode == 0
     # Under `make test` this runs inside another make: drop its variables, or the nested make
     # prints "Leaving directory" lines after the package path.
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
@@ -342,3 +344,6 @@ def test_deb_installs_works_and_purges(db, pam_service_factory):
     assert module.read_bytes() == before[0]
     if before[1] is not None:
         assert conf.read_bytes() == before[1]
+    if not daemon_user_before:
+        subprocess.run(["deluser", "--system", "pam-mysql-authd"], capture_output=True)
+        subprocess.run(["delgroup", "--system", "pam-mysql-authd"], capture_output=True)

@@ -38,10 +38,12 @@ public final class AuthdConfiguration: Sendable {
         sections.keys.sorted { $0.text < $1.text }
     }
 
-    /// The plan for a service name as the client sent it (checked first).
-    public func plan(forService bytes: some Collection<UInt8>) -> Result<PAMServicePlan, ServiceRefusal> {
+    /// The plan for a service name as the client sent it (checked first). An invalid name is not
+    /// logged here: it is client input, and the refusal's message belongs in the daemon's one
+    /// failure line for the request.
+    public func plan(forService bytes: some Collection<UInt8>, log: LogSink = { _, _ in }) -> Result<PAMServicePlan, ServiceRefusal> {
         do {
-            return plan(for: try ServiceName(validating: bytes))
+            return plan(for: try ServiceName(validating: bytes), log: log)
         } catch {
             return .failure(ServiceRefusal(service: LogText.escaped(bytes: bytes, limit: 64), origin: "", reason: .invalidName(error)))
         }
@@ -50,11 +52,27 @@ public final class AuthdConfiguration: Sendable {
     /// The plan for `service`: its `[service]` section, or its pam.d file (read once, then kept).
     /// A refusal is kept too, until `forgetServices()` or a reload.
     public func plan(for service: ServiceName) -> Result<PAMServicePlan, ServiceRefusal> {
+        plan(for: service) { _, _ in }
+    }
+
+    /// The same, sending to `log` what reading the pam.d file found, each time the file is read
+    /// (not when the plan comes from the cache): the refusal's one line (LOG_ERR) or the plan's
+    /// notices. A `[service]` section's notices are in `notices`, logged at load.
+    public func plan(for service: ServiceName, log: LogSink) -> Result<PAMServicePlan, ServiceRefusal> {
         if let section = sections[service] { return .success(section) }
         if let known = cache.withLock({ $0[service] }) { return known }
         let resolved = PAMServiceFileReader.plan(service: service, pamDirectory: settings.pamDir)
-        cache.withLock { cache in
+        let isNew = cache.withLock { cache in
+            // Another thread may have read it meanwhile: one of them logs.
+            guard cache[service] == nil else { return false }
             if cache.count < Self.serviceCacheLimit { cache[service] = resolved }
+            return true
+        }
+        if isNew {
+            switch resolved {
+            case .failure(let refusal): log(.err, refusal.message)
+            case .success(let plan): for notice in plan.notices { log(notice.priority, notice.message) }
+            }
         }
         return resolved
     }

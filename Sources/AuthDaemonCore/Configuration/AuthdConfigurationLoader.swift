@@ -10,14 +10,25 @@ import Glibc
 /// load reports them all; a load with any error yields no configuration, and on SIGHUP the daemon
 /// keeps the one it has (`reload`).
 public enum AuthdConfigurationLoader {
+    /// The keys of `[daemon]`, and of `[service NAME]` (the module's pam.d option names and
+    /// `account`), for help texts.
+    public static var daemonKeys: [String] { DaemonSection.keys }
+    public static var serviceKeys: [String] { ServiceSection.keys }
+
     public static func load(_ commandLine: AuthdCommandLine) -> Result<AuthdConfiguration, AuthdConfigurationErrors> {
+        load(commandLine, defaultConfigFile: AuthdCommandLine.defaultConfigFile)
+    }
+
+    /// `defaultConfigFile` is the file read when the command line names none (tests point it
+    /// at a file of their own).
+    static func load(_ commandLine: AuthdCommandLine, defaultConfigFile: String) -> Result<AuthdConfiguration, AuthdConfigurationErrors> {
         var errors: [AuthdConfigurationError] = []
         var notices: [AuthdNotice] = []
         var settings = AuthdSettings()
         var sections: [ServiceName: PAMServicePlan] = [:]
         var fileRead: String?
 
-        let path = commandLine.configFile ?? AuthdCommandLine.defaultConfigFile
+        let path = commandLine.configFile ?? defaultConfigFile
         switch ConfigFileReader.read(path: path) {
         case .failure(.cannotOpen(let code)) where code == ENOENT && commandLine.configFile == nil:
             break  // no file: the defaults and the command line

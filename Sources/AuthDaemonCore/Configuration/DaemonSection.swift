@@ -1,161 +1,105 @@
 import PAMMySQLCore
 
-/// The `[daemon]` section: sockets, logging, protocol choices and limits.
+/// The `[daemon]` section: sockets, logging, protocol choices and limits, from one table of keys
+/// (`DaemonSection.table`), each with its value syntax.
 enum DaemonSection {
-    /// Keys that may repeat (each adds a socket).
-    static let repeatable: Set<String> = ["saslauthd", "dovecot"]
-    static let keys = [
-        "saslauthd", "dovecot", "control", "socket_mode", "socket_owner", "socket_group", "saslauthd_mode", "saslauthd_owner",
-        "saslauthd_group", "dovecot_mode", "dovecot_owner", "dovecot_group", "pam_dir", "log", "join_realm", "ok_user",
-        "require_secured", "max_connections", "max_requests_per_connection", "idle_timeout", "request_timeout", "queue_timeout",
-        "max_line_length", "database_threads", "hash_threads",
+    /// What the section has set so far: the settings, and the sockets' mode and ownership, which
+    /// apply once the whole section is read (per protocol, else `socket_*`, else the defaults).
+    struct Collected {
+        struct Ownership {
+            var mode: UInt32?
+            var owner: String?
+            var group: String?
+        }
+
+        var settings: AuthdSettings
+        var saslauthdPaths: [String] = []
+        var dovecotPaths: [String] = []
+        var shared = Ownership()
+        var saslauthd = Ownership()
+        var dovecot = Ownership()
+    }
+
+    /// One key: whether it may repeat, and how its value is stored; `apply` returns what would
+    /// be accepted when the value is not.
+    struct Key: Sendable {
+        let name: String
+        var repeats = false
+        let apply: @Sendable (inout Collected, String) -> String?
+    }
+
+    static let table: [Key] = [
+        Key(name: "saslauthd", repeats: true) { collected, value in
+            socketPath(value).map { collected.saslauthdPaths.append($0) } == nil ? SettingValue.socketPathExpected : nil
+        },
+        Key(name: "dovecot", repeats: true) { collected, value in
+            socketPath(value).map { collected.dovecotPaths.append($0) } == nil ? SettingValue.socketPathExpected : nil
+        },
+        Key(name: "control") { collected, value in
+            socketPath(value).map { collected.settings.controlSocket.path = $0 } == nil ? SettingValue.socketPathExpected : nil
+        },
+        mode("socket_mode", \.shared), mode("saslauthd_mode", \.saslauthd), mode("dovecot_mode", \.dovecot),
+        account("socket_owner", \.shared.owner), account("saslauthd_owner", \.saslauthd.owner),
+        account("dovecot_owner", \.dovecot.owner),
+        account("socket_group", \.shared.group), account("saslauthd_group", \.saslauthd.group),
+        account("dovecot_group", \.dovecot.group),
+        Key(name: "pam_dir") { collected, value in
+            SettingValue.path(value, socket: false).map { collected.settings.pamDir = $0 } == nil ? "an absolute path" : nil
+        },
+        Key(name: "log") { collected, value in
+            SettingValue.logTarget(value).map { collected.settings.log = $0 } == nil ? SettingValue.logExpected : nil
+        },
+        flag("join_realm", \.settings.joinRealm), flag("require_secured", \.settings.requireSecured),
+        Key(name: "ok_user") { collected, value in
+            OKUserSpelling(rawValue: value).map { collected.settings.okUser = $0 } == nil ? "client or database" : nil
+        },
+        number("max_connections", 1...1_000_000, \.settings.limits.maxConnections),
+        number("max_requests_per_connection", 1...1024, \.settings.limits.maxRequestsPerConnection),
+        number("max_line_length", 512...1_048_576, \.settings.limits.maxLineLength, unit: "a number of bytes"),
+        number("database_threads", 1...256, \.settings.limits.databaseThreads),
+        Key(name: "hash_threads") { collected, value in
+            SettingValue.integer(value, in: 1...256).map { collected.settings.limits.hashThreads = $0 } == nil
+                ? "a number from 1 to 256" : nil
+        },
+        seconds("idle_timeout", 1000...86_400_000, \.settings.limits.idleTimeout, expected: "seconds from 1 to 86400"),
+        seconds(
+            "request_timeout", 100...8000, \.settings.limits.requestTimeout,
+            expected: "seconds from 0.1 to 8 (Postfix gives up after 10)"),
+        seconds("queue_timeout", 10...8000, \.settings.limits.queueTimeout, expected: "seconds from 0.01 to 8"),
     ]
+
+    static var keys: [String] { table.map(\.name) }
 
     static func apply(
         _ section: AuthdConfigFile.Section, to settings: inout AuthdSettings, path: String, errors: inout [AuthdConfigurationError]
     ) {
+        var collected = Collected(settings: settings)
         var seen: Set<String> = []
-        var sasl: [String] = []
-        var dovecot: [String] = []
-        // Socket ownership: per protocol, else socket_*, else the defaults.
-        var shared: (mode: UInt32?, owner: String?, group: String?) = (nil, nil, nil)
-        var saslOwn: (mode: UInt32?, owner: String?, group: String?) = (nil, nil, nil)
-        var dovecotOwn: (mode: UInt32?, owner: String?, group: String?) = (nil, nil, nil)
         for entry in section.entries {
-            func fail(_ expected: String) {
-                errors.append(
-                    AuthdConfigurationError(file: path, line: entry.line, key: entry.key, problem: .invalidValue(expected: expected)))
+            func report(_ problem: AuthdConfigurationError.Problem) {
+                errors.append(AuthdConfigurationError(file: path, line: entry.line, key: entry.key, problem: problem))
             }
-            guard keys.contains(entry.key) else {
-                let meant = KeySuggestion.closest(to: entry.key, among: keys)
-                errors.append(
-                    AuthdConfigurationError(file: path, line: entry.line, key: entry.key, problem: .unknownKey(didYouMean: meant)))
+            guard let key = table.first(where: { $0.name == entry.key }) else {
+                report(.unknownKey(didYouMean: KeySuggestion.closest(to: entry.key, among: keys)))
                 continue
             }
-            if !repeatable.contains(entry.key), !seen.insert(entry.key).inserted {
-                errors.append(AuthdConfigurationError(file: path, line: entry.line, key: entry.key, problem: .duplicateKey))
+            guard key.repeats || seen.insert(key.name).inserted else {
+                report(.duplicateKey)
                 continue
             }
-            let value = entry.text
-            let limits = (
-                connections: 1...1_000_000, perConnection: 1...1024, line: 512...1_048_576, threads: 1...256
-            )
-            switch entry.key {
-            case "saslauthd", "dovecot", "control":
-                guard let socket = SettingValue.path(value, socket: true) else {
-                    fail(SettingValue.socketPathExpected)
-                    continue
-                }
-                if entry.key == "saslauthd" { sasl.append(socket) }
-                if entry.key == "dovecot" { dovecot.append(socket) }
-                if entry.key == "control" { settings.controlSocket.path = socket }
-            case "socket_mode", "saslauthd_mode", "dovecot_mode":
-                guard let mode = SettingValue.mode(value) else {
-                    fail("an octal mode such as 0660")
-                    continue
-                }
-                if entry.key == "socket_mode" { shared.mode = mode }
-                if entry.key == "saslauthd_mode" { saslOwn.mode = mode }
-                if entry.key == "dovecot_mode" { dovecotOwn.mode = mode }
-            case "socket_owner", "saslauthd_owner", "dovecot_owner", "socket_group", "saslauthd_group", "dovecot_group":
-                guard let name = SettingValue.account(value) else {
-                    fail("a user or group name, or a number")
-                    continue
-                }
-                switch entry.key {
-                case "socket_owner": shared.owner = name
-                case "saslauthd_owner": saslOwn.owner = name
-                case "dovecot_owner": dovecotOwn.owner = name
-                case "socket_group": shared.group = name
-                case "saslauthd_group": saslOwn.group = name
-                default: dovecotOwn.group = name
-                }
-            case "pam_dir":
-                guard let directory = SettingValue.path(value, socket: false) else {
-                    fail("an absolute path")
-                    continue
-                }
-                settings.pamDir = directory
-            case "log":
-                guard let target = SettingValue.logTarget(value) else {
-                    fail(SettingValue.logExpected)
-                    continue
-                }
-                settings.log = target
-            case "join_realm", "require_secured":
-                guard let flag = SettingValue.boolean(value) else {
-                    fail("yes or no")
-                    continue
-                }
-                if entry.key == "join_realm" { settings.joinRealm = flag } else { settings.requireSecured = flag }
-            case "ok_user":
-                guard let spelling = OKUserSpelling(rawValue: value) else {
-                    fail("client or database")
-                    continue
-                }
-                settings.okUser = spelling
-            case "max_connections":
-                guard let n = SettingValue.integer(value, in: limits.connections) else {
-                    fail("a number from 1 to 1000000")
-                    continue
-                }
-                settings.limits.maxConnections = n
-            case "max_requests_per_connection":
-                guard let n = SettingValue.integer(value, in: limits.perConnection) else {
-                    fail("a number from 1 to 1024")
-                    continue
-                }
-                settings.limits.maxRequestsPerConnection = n
-            case "max_line_length":
-                guard let n = SettingValue.integer(value, in: limits.line) else {
-                    fail("a number of bytes from 512 to 1048576")
-                    continue
-                }
-                settings.limits.maxLineLength = n
-            case "database_threads", "hash_threads":
-                guard let n = SettingValue.integer(value, in: limits.threads) else {
-                    fail("a number from 1 to 256")
-                    continue
-                }
-                if entry.key == "database_threads" { settings.limits.databaseThreads = n } else { settings.limits.hashThreads = n }
-            case "idle_timeout":
-                guard let d = SettingValue.seconds(value, milliseconds: 1000...86_400_000) else {
-                    fail("seconds from 1 to 86400")
-                    continue
-                }
-                settings.limits.idleTimeout = d
-            case "request_timeout":
-                guard let d = SettingValue.seconds(value, milliseconds: 100...8000) else {
-                    fail("seconds from 0.1 to 8 (Postfix gives up after 10)")
-                    continue
-                }
-                settings.limits.requestTimeout = d
-            case "queue_timeout":
-                guard let d = SettingValue.seconds(value, milliseconds: 10...8000) else {
-                    fail("seconds from 0.01 to 8")
-                    continue
-                }
-                settings.limits.queueTimeout = d
-            default:
-                continue
-            }
+            if let expected = key.apply(&collected, entry.text) { report(.invalidValue(expected: expected)) }
         }
-        let saslMode = saslOwn.mode ?? shared.mode ?? AuthdSocket.saslauthdDefaultMode
-        let dovecotMode = dovecotOwn.mode ?? shared.mode ?? AuthdSocket.dovecotDefaultMode
-        if !sasl.isEmpty {
-            settings.saslauthdSockets = sasl.map {
-                AuthdSocket(path: $0, mode: saslMode, owner: saslOwn.owner ?? shared.owner, group: saslOwn.group ?? shared.group)
-            }
-        }
-        if !dovecot.isEmpty {
-            settings.dovecotSockets = dovecot.map {
-                AuthdSocket(path: $0, mode: dovecotMode, owner: dovecotOwn.owner ?? shared.owner, group: dovecotOwn.group ?? shared.group)
-            }
-        }
-        settings.saslauthdSocketDefaults = AuthdSocket(
-            path: "", mode: saslMode, owner: saslOwn.owner ?? shared.owner, group: saslOwn.group ?? shared.group)
-        settings.dovecotSocketDefaults = AuthdSocket(
-            path: "", mode: dovecotMode, owner: dovecotOwn.owner ?? shared.owner, group: dovecotOwn.group ?? shared.group)
+        settings = collected.settings
+        let sasl = AuthdSocket(
+            path: "", mode: collected.saslauthd.mode ?? collected.shared.mode ?? AuthdSocket.saslauthdDefaultMode,
+            owner: collected.saslauthd.owner ?? collected.shared.owner, group: collected.saslauthd.group ?? collected.shared.group)
+        let dovecot = AuthdSocket(
+            path: "", mode: collected.dovecot.mode ?? collected.shared.mode ?? AuthdSocket.dovecotDefaultMode,
+            owner: collected.dovecot.owner ?? collected.shared.owner, group: collected.dovecot.group ?? collected.shared.group)
+        settings.saslauthdSocketDefaults = sasl
+        settings.dovecotSocketDefaults = dovecot
+        if !collected.saslauthdPaths.isEmpty { settings.saslauthdSockets = collected.saslauthdPaths.map { sasl.at($0) } }
+        if !collected.dovecotPaths.isEmpty { settings.dovecotSockets = collected.dovecotPaths.map { dovecot.at($0) } }
     }
 
     /// Settings that cannot hold together, whichever source set them.
@@ -175,5 +119,66 @@ enum DaemonSection {
                     problem: .conflict("socket \(LogText.escaped(socket.path)) is named twice (each socket serves one protocol)")))
         }
         return errors
+    }
+
+    // MARK: key kinds
+
+    private static func socketPath(_ value: String) -> String? {
+        SettingValue.path(value, socket: true)
+    }
+
+    private static func mode(_ name: String, _ field: WritableKeyPath<Collected, Collected.Ownership> & Sendable) -> Key {
+        Key(name: name) { collected, value in
+            guard let mode = SettingValue.mode(value) else { return "an octal mode such as 0660" }
+            collected[keyPath: field].mode = mode
+            return nil
+        }
+    }
+
+    private static func account(_ name: String, _ field: WritableKeyPath<Collected, String?> & Sendable) -> Key {
+        Key(name: name) { collected, value in
+            guard let account = SettingValue.account(value) else { return "a user or group name, or a number" }
+            collected[keyPath: field] = account
+            return nil
+        }
+    }
+
+    private static func flag(_ name: String, _ field: WritableKeyPath<Collected, Bool> & Sendable) -> Key {
+        Key(name: name) { collected, value in
+            guard let flag = SettingValue.boolean(value) else { return "yes or no" }
+            collected[keyPath: field] = flag
+            return nil
+        }
+    }
+
+    private static func number(
+        _ name: String, _ range: ClosedRange<Int>, _ field: WritableKeyPath<Collected, Int> & Sendable, unit: String = "a number"
+    ) -> Key {
+        Key(name: name) { collected, value in
+            guard let number = SettingValue.integer(value, in: range) else {
+                return "\(unit) from \(range.lowerBound) to \(range.upperBound)"
+            }
+            collected[keyPath: field] = number
+            return nil
+        }
+    }
+
+    private static func seconds(
+        _ name: String, _ milliseconds: ClosedRange<Int>, _ field: WritableKeyPath<Collected, Duration> & Sendable, expected: String
+    ) -> Key {
+        Key(name: name) { collected, value in
+            guard let duration = SettingValue.seconds(value, milliseconds: milliseconds) else { return expected }
+            collected[keyPath: field] = duration
+            return nil
+        }
+    }
+}
+
+extension AuthdSocket {
+    /// This socket's mode and ownership at another path.
+    func at(_ path: String) -> AuthdSocket {
+        var socket = self
+        socket.path = path
+        return socket
     }
 }

@@ -28,8 +28,12 @@ public enum PAMControl: String, Sendable, Equatable, CaseIterable {
     }
 
     /// Parses a control field as `PAMLine` hands it over (a bracketed field without its brackets).
-    public static func parse(_ field: String) -> Result<PAMControl, Refusal> {
-        let isBracket = field.contains("=") || field.contains(" ") || field.contains("\t") || field.isEmpty
+    /// `isBracket` says whether the line had brackets there; nil guesses from the text (a field
+    /// with `=` or blanks, or an empty one). It matters for `[required]`: libpam reads that as a
+    /// bracket without `=`, a parse error that makes every result `bad` (the line always fails),
+    /// so it is refused rather than taken for `required`.
+    public static func parse(_ field: String, isBracket: Bool? = nil) -> Result<PAMControl, Refusal> {
+        let isBracket = isBracket ?? (field.contains("=") || field.contains(" ") || field.contains("\t") || field.isEmpty)
         if !isBracket {
             let word = asciiLowercase(field)
             guard let control = PAMControl(rawValue: word) else { return .failure(.unsupportedKeyword(field)) }

@@ -50,12 +50,17 @@ public struct PAMServiceEvaluation<Failure> {
             }
         }
     }
-}
 
-public enum PAMServiceResult<Failure> {
-    case success
-    /// The password was refused (or the auth stack failed otherwise).
-    case authenticationFailed(PAMStackFailure<Failure>)
-    /// The password was good but the account check refused the login.
-    case accountFailed(PAMStackFailure<Failure>)
+    /// The same, for a daemon whose steps are asynchronous.
+    public static func evaluate<E: Error>(
+        _ plan: PAMServicePlan, run: (PAMModuleCall) async throws(E) -> PAMStepResult<Failure>
+    ) async throws(E) -> PAMServiceResult<Failure> {
+        var evaluation = PAMServiceEvaluation(plan: plan)
+        while true {
+            switch evaluation.next() {
+            case .finished(let result): return result
+            case .run(let call): evaluation.record(try await run(call))
+            }
+        }
+    }
 }

@@ -11,9 +11,9 @@ import Glibc
 /// The file is read with the module's own reader (`ConfigFileReader`): it must be a regular file
 /// that only root (or the daemon's user) can have written, in directories only they can write.
 /// `password` and `session` lines (dashed or not) are ignored: the daemon only authenticates and
-/// checks accounts. No `account` line means no account check (libpam would answer
-/// PAM_PERM_DENIED to saslauthd's `pam_acct_mgmt`, so such a service never worked behind
-/// saslauthd).
+/// checks accounts. A file without auth lines, or without account lines, is refused: libpam
+/// would run the lines of that type from `/etc/pam.d/other` instead (`_pam_dispatch` falls back
+/// per type), which the daemon cannot; `account required pam_permit.so` says "no account check".
 public enum PAMServiceFileReader {
     public static func plan(service: ServiceName, pamDirectory: String) -> Result<PAMServicePlan, ServiceRefusal> {
         let path = pamDirectory.hasSuffix("/") ? pamDirectory + service.text : pamDirectory + "/" + service.text
@@ -22,7 +22,8 @@ public enum PAMServiceFileReader {
         case .failure(.cannotOpen(let code)) where code == ENOENT: return .failure(refuse(.missingFile))
         case .failure(let failure): return .failure(refuse(.unreadableFile(failure)))
         case .success(let contents):
-            // pam.d files hold no secrets: their text may become ordinary strings.
+            // A pam_mysql line may hold the database password (passwd=). PAMLine splits lines as
+            // Strings (as the tool does), which are not wiped; the options keep it as SecretBytes.
             let text = contents.text.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
             return plan(service: service, origin: path, text: text)
         }
@@ -41,7 +42,7 @@ public enum PAMServiceFileReader {
             guard type == "auth" || type == "account" else { return .failure(refuse(.unknownType(line: number, type: line.type))) }
             if line.ignoresMissingModule { return .failure(refuse(.dashedType(line: number, type: type))) }
             let control: PAMControl
-            switch PAMControl.parse(line.control) {
+            switch PAMControl.parse(line.control, isBracket: controlIsBracketed(body)) {
             case .failure(let refusal): return .failure(refuse(.unsupportedControl(line: number, refusal)))
             case .success(let parsed): control = parsed
             }
@@ -59,6 +60,7 @@ public enum PAMServiceFileReader {
             if type == "auth" { auth.append((line, module, control)) } else { account.append((line, module, control)) }
         }
         guard !auth.isEmpty else { return .failure(refuse(.noAuthLine)) }
+        guard !account.isEmpty else { return .failure(refuse(.noAccountLine)) }
 
         var notices: [AuthdNotice] = []
         func note(_ line: Int, _ notice: OptionNotice) {
@@ -113,6 +115,21 @@ public enum PAMServiceFileReader {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// Whether the control field (the second) of a joined line starts with `[`.
+    static func controlIsBracketed(_ line: String) -> Bool {
+        var fields = 0
+        var inField = false
+        for character in line {
+            let isBlank = character == " " || character == "\t"
+            if !isBlank, !inField {
+                fields += 1
+                if fields == 2 { return character == "[" }
+            }
+            inField = !isBlank
+        }
+        return false
     }
 
     /// The file's logical lines as libpam reads them: `\` continuations joined, comments and

@@ -1,7 +1,7 @@
 import PAMMySQLCore
 
 /// What the daemon runs for one service: the auth stack, and the account stack after a good
-/// password (empty: no account check).
+/// password (empty only for a `[service]` section with `account = no`).
 ///
 /// Options are carried as the module carries them within one PAM handle: each pam_mysql call
 /// applies its line's arguments on top of the options of the calls before it, and then reads
@@ -24,6 +24,14 @@ public struct PAMServicePlan: @unchecked Sendable {
     /// complete log line; the plan is usable.
     public let notices: [AuthdNotice]
 
+    /// A plan with one account stack whatever the auth stack did (a daemon's tests, or a plan
+    /// built by hand); the readers build the others.
+    public init(service: ServiceName, origin: String, authentication: [PAMStep], account: [PAMStep], notices: [AuthdNotice] = []) {
+        self.init(
+            service: service, origin: origin, authentication: authentication, accountStacks: [authentication.count - 1: account],
+            notices: notices)
+    }
+
     init(service: ServiceName, origin: String, authentication: [PAMStep], accountStacks: [Int: [PAMStep]], notices: [AuthdNotice]) {
         self.service = service
         self.origin = origin
@@ -41,16 +49,5 @@ public struct PAMServicePlan: @unchecked Sendable {
     /// (`PAMStackEvaluator.lastIndexRun`).
     public func accountSteps(afterAuthenticationEndedAt index: Int) -> [PAMStep] {
         accountStacks[index] ?? accountStacks[authentication.count - 1] ?? []
-    }
-}
-
-/// A warning for the log, with its priority.
-public struct AuthdNotice: Equatable, Sendable {
-    public let priority: LogPriority
-    public let message: String
-
-    public init(_ priority: LogPriority, _ message: String) {
-        self.priority = priority
-        self.message = message
     }
 }

@@ -1,33 +1,3 @@
-/// What one step returned. `Failure` is the daemon's own detail (wrong password, unknown user,
-/// database unreachable…), carried through to the verdict unchanged.
-public enum PAMStepResult<Failure> {
-    case success
-    case failure(Failure)
-    /// PAM_IGNORE: the step does not count (libpam's `ignore` for all three controls).
-    case ignore
-}
-
-/// Why a stack failed, as libpam decides it: the first failure of a required or requisite step.
-public enum PAMStackFailure<Failure> {
-    /// A pam_mysql step on `line` failed with the daemon's `Failure`.
-    case module(line: Int, Failure)
-    /// `pam_deny.so` on `line`.
-    case denied(line: Int)
-    /// No step succeeded or failed in a way that counts (only sufficient steps, all failed):
-    /// libpam's PAM_PERM_DENIED ("PAM_MUST_FAIL_CODE").
-    case noSuccess
-}
-
-public enum PAMStackResult<Failure> {
-    case success
-    case failure(PAMStackFailure<Failure>)
-
-    public var isSuccess: Bool {
-        if case .success = self { return true }
-        return false
-    }
-}
-
 /// libpam's stack walk (`_pam_dispatch_aux`) for the three controls the daemon accepts, as a
 /// state machine so the daemon can run each step however it likes (a blocking pool, a future):
 /// call `next()`, run the pam_mysql step it names, `record` the result, until it is finished.

@@ -27,17 +27,3 @@ public struct PAMStep: @unchecked Sendable {
         self.module = module
     }
 }
-
-/// Which libpam call a step belongs to: `pam_authenticate` or `pam_acct_mgmt`.
-public enum PAMPhase: String, Sendable, Equatable {
-    case authenticate = "auth"
-    case account
-}
-
-/// One pam_mysql step for the daemon to run with its own database code.
-public struct PAMModuleCall: @unchecked Sendable {
-    public let phase: PAMPhase
-    public let line: Int
-    public let control: PAMControl
-    public let options: ModuleOptions
-}

@@ -18,7 +18,11 @@ public struct ServiceRefusal: Error, Equatable, Sendable {
         case unknownType(line: Int, type: String)
         case unsupportedModule(line: Int, module: String)
         case unsupportedControl(line: Int, PAMControl.Refusal)
+        /// No auth line: libpam would run `/etc/pam.d/other`'s auth stack.
         case noAuthLine
+        /// No account line: libpam would run `/etc/pam.d/other`'s account stack after the
+        /// password (saslauthd calls `pam_acct_mgmt`).
+        case noAccountLine
         /// The module would refuse this line's options (PAM_SERVICE_ERR on every call).
         case moduleOptions(line: Int, OptionError)
     }
@@ -58,7 +62,11 @@ public struct ServiceRefusal: Error, Equatable, Sendable {
             prefix
                 + "\(origin) line \(line): module \(LogText.escaped(module)) cannot be run by pam-mysql-authd (only pam_mysql.so, pam_permit.so and pam_deny.so)"
         case .unsupportedControl(let line, let refusal): prefix + "\(origin) line \(line): \(refusal.message)"
-        case .noAuthLine: prefix + "\(origin) has no auth line"
+        case .noAuthLine:
+            prefix + "\(origin) has no auth line (libpam would use the auth lines of /etc/pam.d/other; pam-mysql-authd refuses instead)"
+        case .noAccountLine:
+            prefix
+                + "\(origin) has no account line (libpam would use the account lines of /etc/pam.d/other; pam-mysql-authd refuses instead): add \"account required pam_mysql.so\" with the auth line's options, or \"account required pam_permit.so\" for no account check"
         case .moduleOptions(let line, let error):
             prefix + (line > 0 ? "\(origin) line \(line): " : "\(origin): ") + error.message
         }

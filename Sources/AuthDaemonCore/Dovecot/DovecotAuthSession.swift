@@ -7,8 +7,11 @@ import PAMMySQLCore
 ///
 /// What closes the connection (as Dovecot does, "BUG: ..."): a first line other than `VERSION`
 /// with major 1, an unknown command, a second `CPID`, a malformed `AUTH` or `CONT`, a duplicate
-/// id, a parameter after `resp=`, a line too long or with a NUL byte, and a temporary failure
-/// (Postfix's 454). What is a `FAIL` (Postfix's 535): everything about one request.
+/// id, a parameter after `resp=`, an `AUTH` without `service=`, a line too long or with a NUL
+/// byte, a request over the in-flight limit when none can make room, and a temporary failure
+/// (Postfix's 454). What is a `FAIL` (Postfix's 535): everything else about one request,
+/// including an unknown mechanism (Dovecot closes there) and a `CONT` for an unknown id
+/// ("Authentication request timed out", as Dovecot).
 public struct DovecotAuthSession: Sendable {
     public let configuration: DovecotSessionConfiguration
 
@@ -82,7 +85,8 @@ public struct DovecotAuthSession: Sendable {
         }
         guard !line.contains(0) else { return close("line with a NUL byte") }
         let fields = line.split(separator: 0x09, omittingEmptySubsequences: false)
-        let command = String(decoding: fields[0], as: UTF8.self)
+        let head = fields.first ?? []
+        let command = String(decoding: head, as: UTF8.self)
         if phase == .awaitingVersion {
             // auth_client_input: the first line must be VERSION with our major version.
             guard command == "VERSION", fields.count >= 2, let major = Self.number(fields[1]) else {
@@ -107,7 +111,7 @@ public struct DovecotAuthSession: Sendable {
             return []
         default:
             // Never the command itself in the log: a mistyped line may be a password.
-            return close("unknown command of \(fields[0].count) bytes")
+            return close("unknown command of \(head.count) bytes")
         }
     }
 
@@ -150,11 +154,13 @@ public struct DovecotAuthSession: Sendable {
         case .success(let parsed): parameters = parsed
         case .failure: return close("AUTH parameters after resp")
         }
+        // Dovecot closes here too ("didn't specify service in request"); Postfix always sends it.
+        guard let serviceBytes = parameters.service else { return close("AUTH without service") }
         guard makeRoom() else { return close("\(requests.count) requests in flight, all being verified") }
+        // Dovecot closes on an unknown mechanism; a FAIL is enough (Postfix checks the name itself).
         guard let mechanism = DovecotMechanism(requested: Array(fields[2])), configuration.mechanisms.contains(mechanism) else {
             return fail(id, reason: "Unsupported authentication mechanism")
         }
-        guard let serviceBytes = parameters.service else { return fail(id, reason: "Missing service") }
         guard let service = DovecotAuthParameters.serviceName(serviceBytes) else { return fail(id, reason: "Invalid service") }
         if configuration.requireSecuredForPlaintext, mechanism.isPlaintext, !parameters.secured {
             return fail(id, reason: "Plaintext authentication disallowed on non-secure (SSL/TLS) connections")
@@ -205,8 +211,9 @@ public struct DovecotAuthSession: Sendable {
         guard let request = requests[id] else { return [] }
         switch step {
         case .challenge(let challenge, let state):
-            let (deadline, overflow) = now.addingReportingOverflow(configuration.requestExpirySeconds &* 1000)
-            requests[id]?.step = .awaitingContinuation(state, deadline: overflow ? UInt64.max : deadline)
+            let (expiry, tooLong) = configuration.requestExpirySeconds.multipliedReportingOverflow(by: 1000)
+            let (deadline, tooLate) = now.addingReportingOverflow(expiry)
+            requests[id]?.step = .awaitingContinuation(state, deadline: tooLong || tooLate ? UInt64.max : deadline)
             return [.send(DovecotReply.cont(id: id, challenge: challenge).encoded)]
         case .refused(let user, let reason):
             requests[id] = nil

@@ -7,6 +7,10 @@ public struct SaslauthdLimits: Sendable, Equatable {
     /// The longest field accepted, in bytes.
     public var maximumFieldLength: Int
 
+    /// The most bytes a request can take (five counted strings at the limit): a connection that
+    /// has sent more than this without a request has sent garbage, and nothing more need be read.
+    public var maximumRequestLength: Int { SaslauthdField.allCases.count * (2 + maximumFieldLength) }
+
     public init(maximumFieldLength: Int = SaslauthdLimits.saslauthdFieldLength) {
         self.maximumFieldLength = max(maximumFieldLength, 1)
     }

@@ -32,6 +32,8 @@ final class ControlHandler: ChannelInboundHandler {
     private var pending: [UInt8] = []
     /// The client half-closed (`nc -N`): close once the commands it sent are answered.
     private var inputClosed = false
+    /// What may wait while a command runs: a few full lines.
+    static let maximumPendingBytes = 4 * ControlCommand.maximumLineLength
 
     init(commands: any ControlCommands, logger: Logger) {
         self.commands = commands
@@ -65,12 +67,11 @@ final class ControlHandler: ChannelInboundHandler {
         guard state != .closed else { return }
         var buffer = unwrapInboundIn(data)
         pending += buffer.readBytes(length: buffer.readableBytes) ?? []
-        if state == .idle { runNextLine(context: context) }
-        // A line that never ends must not grow without bound, whatever the state.
-        if state != .closed, pending.count > ControlCommand.maximumLineLength, !pending.contains(UInt8(ascii: "\n")) {
-            logger.warning("control: line longer than \(ControlCommand.maximumLineLength) bytes; connection closed")
-            send(.lineTooLong, context: context)
-            close(context: context)
+        if state == .idle {
+            runNextLine(context: context)
+        } else if pending.count > Self.maximumPendingBytes {
+            // Input while a command runs (or before the peer check) is kept, but not without bound.
+            tooLong(context: context)
         }
     }
 
@@ -97,17 +98,19 @@ final class ControlHandler: ChannelInboundHandler {
     private func runNextLine(context: ChannelHandlerContext) {
         guard state == .idle else { return }
         guard let end = pending.firstIndex(of: UInt8(ascii: "\n")) else {
-            if inputClosed { close(context: context) }
+            if pending.count > ControlCommand.maximumLineLength {
+                tooLong(context: context)
+            } else if inputClosed {
+                close(context: context)
+            }
+            return
+        }
+        guard end <= ControlCommand.maximumLineLength else {
+            tooLong(context: context)
             return
         }
         let line = Array(pending[..<end])
         pending.removeSubrange(...end)
-        guard line.count <= ControlCommand.maximumLineLength else {
-            logger.warning("control: line longer than \(ControlCommand.maximumLineLength) bytes; connection closed")
-            send(.lineTooLong, context: context)
-            close(context: context)
-            return
-        }
         switch ControlCommand.parse(line) {
         case .failure(let error):
             logger.notice("control: \(error)")
@@ -136,6 +139,12 @@ final class ControlHandler: ChannelInboundHandler {
             buffer.writeInteger(UInt8(ascii: "\n"))
         }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private func tooLong(context: ChannelHandlerContext) {
+        logger.warning("control: line longer than \(ControlCommand.maximumLineLength) bytes; connection closed")
+        send(.lineTooLong, context: context)
+        close(context: context)
     }
 
     private func refuse(context: ChannelHandlerContext, reason: String) {

@@ -1,0 +1,169 @@
+"""pam-mysql-authd's control socket (--control PATH): root only (mode 0600 in a 0700 directory,
+and SO_PEERCRED), one command per line, every reply ending in one OK/ERROR line, bounded lines,
+never a live socket taken over, the file removed at stop."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+import pamharness as ph
+
+AUTHD = Path(os.environ.get("AUTHD", str(ph.BUILD_DIR / "pam-mysql-authd")))
+
+# A client of the control protocol: one command, the reply's lines up to OK/ERROR (or EOF).
+CLIENT = r"""
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(15)
+try:
+    s.connect(sys.argv[1])
+    s.sendall(sys.argv[2].encode() + b"\n")
+    data = b""
+    while not any(l.startswith((b"OK", b"ERROR")) for l in data.split(b"\n")[:-1]):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+except OSError as e:
+    print("client error:", e.__class__.__name__, e.errno)
+    sys.exit(2)
+sys.stdout.write(data.decode())
+"""
+
+
+class Daemon:
+    def __init__(self, base: Path, control: Path) -> None:
+        if not (AUTHD.is_file() and os.access(AUTHD, os.X_OK)):
+            pytest.fail(f"pam-mysql-authd not found at {AUTHD}: run `make`")
+        (base / "pam.d").mkdir(exist_ok=True)
+        stamp = time.monotonic_ns()
+        self.base, self.control, self.log = base, control, base / f"authd-{stamp}.log"
+        self.proc = subprocess.Popen(
+            [str(AUTHD), "--pam-dir", str(base / "pam.d"), "--saslauthd", str(base / f"mux-{stamp}"),
+             "--control", str(control), "--log", str(self.log)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, env=ph.child_env())
+
+    def wait_log(self, text: str, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.log_text():
+            assert time.monotonic() < deadline, f"no {text!r} in:\n{self.log_text()}"
+            time.sleep(0.05)
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self) -> int | None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        return self.proc.returncode
+
+
+@pytest.fixture
+def daemon():
+    # Under /tmp with mode 0755 all the way (pytest's tmp_path is in a 0700 folder), so that only
+    # the socket's own mode and the peer check keep another user out.
+    base = Path(tempfile.mkdtemp(prefix="authd-control-"))
+    os.chmod(base, 0o755)
+    d = Daemon(base, base / "run" / "control")
+    d.wait_log("control: listening on")
+    yield d
+    d.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def control(daemon: Daemon, command: str, *wrap: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*wrap, sys.executable, "-c", CLIENT, str(daemon.control), command],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_socket_is_root_only_and_status_ends_with_ok(daemon):
+    info, folder = daemon.control.lstat(), daemon.control.parent.stat()
+    assert stat.S_ISSOCK(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o600, oct(info.st_mode)
+    assert stat.S_IMODE(folder.st_mode) == 0o700, oct(folder.st_mode)
+    r = control(daemon, "status")
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[-1] == "OK", lines
+    assert [line.split()[0] for line in lines[:3]] == ["uptime_seconds", "connections_open", "connections_accepted"]
+    assert all(line.startswith("requests ") for line in lines[3:-1]), lines
+    daemon.wait_log("control: status")
+
+
+@pytest.mark.parametrize(
+    "command, reply",
+    [
+        ("reload", "OK configuration reloaded"),
+        ("flush", "ERROR flush is not supported yet"),
+        ("flush smtp alice", "ERROR flush is not supported yet"),
+        ("unlock alice", "ERROR unlock is not supported yet"),
+        ("unlock", "ERROR wrong arguments for unlock; usage: unlock USER"),
+        ("flush ../x", "ERROR invalid service name '../x' (no '/', no '..', not empty)"),
+        ("shutdown", "ERROR unknown command 'shutdown'; commands: status, reload, flush [SERVICE [USER]], unlock USER"),
+    ],
+)
+def test_commands_and_their_replies(daemon, command, reply):
+    r = control(daemon, command)
+    assert r.stdout.splitlines() == [reply], r.stdout + r.stderr
+
+
+def test_a_peer_that_is_not_root_is_refused_even_when_the_mode_lets_it_in(daemon):
+    os.chmod(daemon.control.parent, 0o755)
+    os.chmod(daemon.control, 0o666)
+    r = control(daemon, "status", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+    assert "OK" not in r.stdout and "uptime_seconds" not in r.stdout, r.stdout
+    daemon.wait_log("control: refused a connection from uid 65534", timeout=5)
+    assert control(daemon, "status").stdout.splitlines()[-1] == "OK"  # root still is served
+
+
+def test_several_commands_on_one_connection_and_an_overlong_line_closes_it(daemon):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(str(daemon.control))
+        s.sendall(b"unlock a\r\nbogus\x00\n")
+        data = b""
+        while data.count(b"\n") < 2:
+            chunk = s.recv(4096)
+            assert chunk, data
+            data += chunk
+        s.sendall(b"x" * 5000)
+        # The daemon answers and closes with bytes of ours unread: the kernel may turn that into a
+        # reset that swallows the answer, but never into a connection left open.
+        try:
+            while chunk := s.recv(4096):
+                data += chunk
+        except ConnectionResetError:
+            pass
+    replies = data.split(b"\n")
+    assert replies[:2] == [b"ERROR unlock is not supported yet", b"ERROR the command is not printable text"], data
+    assert replies[2:] in ([b"ERROR line longer than 1024 bytes", b""], [b""]), data
+    daemon.wait_log("control: line longer than 1024 bytes; connection closed", timeout=5)
+
+
+def test_a_live_control_socket_is_never_taken_over_and_the_file_goes_at_stop(daemon):
+    second = Daemon(daemon.base, daemon.control)
+    try:
+        second.wait_log("another process listens on it")
+        assert second.proc.wait(15) == 1, second.log_text()
+    finally:
+        second.stop()
+    assert daemon.control.is_socket()  # the second daemon left the first one's socket alone
+    assert control(daemon, "status").stdout.splitlines()[-1] == "OK"
+    assert daemon.stop() == 0
+    assert not daemon.control.exists()
