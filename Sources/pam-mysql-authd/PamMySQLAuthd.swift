@@ -106,8 +106,21 @@ struct PamMySQLAuthd: AsyncParsableCommand {
             logger.info("reloading the configuration")
             login.reload()
         }
+        // The control socket: systemd's, or the one named (command line or [daemon]), or under
+        // the unit's RuntimeDirectory; by hand without any of these, none.
+        let controlPath =
+            control ?? (configuration.configFile != nil ? settings.controlSocket.path : nil)
+            ?? Self.runtimeDirectory().map { "\($0)/control" }
         do {
             try await listeners.bind(plans)
+            let commands = DaemonControl(counters: counters, reloadConfiguration: reload)
+            if let descriptor = activated.control {
+                listeners.add(try await ControlServer.adopt(descriptor: descriptor, group: group, commands: commands, logger: logger))
+                logger.info("control: listening on the socket control from systemd (fd \(descriptor))")
+            } else if let controlPath {
+                listeners.add(try await ControlServer.bind(path: controlPath, group: group, commands: commands, logger: logger))
+                logger.info("control: listening on \(controlPath)")
+            }
         } catch {
             logger.error("\(error)")
             await listeners.closeListeners()
@@ -115,42 +128,26 @@ struct PamMySQLAuthd: AsyncParsableCommand {
             try? await group.shutdownGracefully()
             throw ExitCode(1)
         }
-        // The control socket: systemd's, or the one named (command line or [daemon]), or under
-        // the unit's RuntimeDirectory; by hand without any of these, none.
-        let controlSource: ControlService.Source? =
-            activated.control.map { .descriptor($0) }
-            ?? (control ?? (configuration.configFile != nil ? settings.controlSocket.path : nil)
-                ?? Self.runtimeDirectory().map { "\($0)/control" })
-            .map { .path($0) }
-        let commands = DaemonControlCommands(counters: counters) {
-            logger.info("control: reloading the configuration")
-            guard login.reload() else { throw DaemonStartError("the new configuration has errors (logged)") }
-        }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: ListenerService(listeners: listeners, login: login, notifier: notifier, logger: logger)),
-            .init(service: ReloadService(reload: reload), successTerminationBehavior: .ignore),
-        ]
-        if let controlSource {
-            services.append(
-                .init(
-                    service: ControlService(source: controlSource, group: group, commands: commands, logger: logger),
-                    successTerminationBehavior: .ignore))
-        }
         // The group's own start/stop lines are debug chatter: only its warnings and errors.
         var groupLogger = logger
         groupLogger.logLevel = .notice
         let serviceGroup = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: services,
+                services: [
+                    .init(service: ListenerService(listeners: listeners, login: login, notifier: notifier, logger: logger)),
+                    .init(service: ReloadService(reload: reload), successTerminationBehavior: .ignore),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: groupLogger))
         do {
             try await serviceGroup.run()
         } catch {
             logger.error("stopped on an error: \(error)")
+            if activated.control == nil, let controlPath { ControlServer.remove(path: controlPath) }
             try? await group.shutdownGracefully()
             throw ExitCode(1)
         }
+        if activated.control == nil, let controlPath { ControlServer.remove(path: controlPath) }
         try? await group.shutdownGracefully()
     }
 

@@ -24,6 +24,11 @@ final class ListenerSet: @unchecked Sendable {
         tracker = ConnectionTracker(maximum: limits.maximumConnections, counters: counters, logger: logger)
     }
 
+    /// A listener that is not a client protocol (the control socket), closed with the others.
+    func add(_ channel: any Channel) {
+        channels.append(channel)
+    }
+
     func bind(_ plans: [ListenerPlan]) async throws {
         for plan in plans {
             let bootstrap = bootstrap(for: plan.kind)

@@ -13,7 +13,7 @@ final class SaslauthdHandler: ChannelInboundHandler, @unchecked Sendable {
     /// How long the client may take after our reply to close its end.
     static let lingerAfterReply = TimeAmount.seconds(2)
     /// Five fields of the longest length (libsasl caps a request at 8192 bytes).
-    static let maximumRequestLength = 5 * (2 + SaslauthdLimits.saslauthdFieldLength)
+    static let maximumRequestLength = SaslauthdLimits().maximumRequestLength
 
     private let login: LoginService
     private let joinsRealm: Bool

@@ -54,14 +54,11 @@ final class LoginService: @unchecked Sendable {
         hashingPool.start()
     }
 
-    /// SIGHUP: the configuration read again (kept when the new one has an error, with its
-    /// sessions); after a successful reload the per-service sessions are dropped (their
-    /// connections return to the shared pool, where sessions of the same identity find them).
-    @discardableResult
-    func reload() -> Bool {
-        guard configuration.reload() else { return false }
+    /// SIGHUP: the configuration read again (kept when the new one has an error), and the
+    /// per-service sessions dropped either way (their connections return to the shared pool).
+    func reload() {
+        _ = configuration.reload()
         shelf.removeAll()
-        return true
     }
 
     func shutdown() async {
