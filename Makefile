@@ -115,7 +115,7 @@ fuzz:
 fuzz-smoke:
 	@for t in $(FUZZ_TARGETS); do echo "== $$t (10 s)"; Fuzz/run.sh $$t 10 || exit 1; done
 
-demo: deps $(MODULE)
+demo: deps $(MODULE) $(TOOL) $(AUTHD)
 	scripts/demo.sh
 
 # Not part of `make test` (a smoke run of it is): the C module and ours side by side, written

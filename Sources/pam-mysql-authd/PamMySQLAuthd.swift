@@ -15,7 +15,9 @@ import Glibc
 struct PamMySQLAuthd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pam-mysql-authd",
-        abstract: "Answers Postfix and Cyrus SASL (saslauthd and Dovecot auth protocols) from the pam_mysql user table.")
+        abstract: "Answers Postfix and Cyrus SASL (saslauthd and Dovecot auth protocols) from the pam_mysql user table.",
+        // Without a subcommand the daemon itself runs, as it always did.
+        subcommands: [ControlCommandLine.self])
 
     @Option(help: ArgumentHelp("The daemon's configuration file.", valueName: "FILE"))
     var config: String?

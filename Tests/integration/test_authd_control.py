@@ -5,6 +5,7 @@ never a live socket taken over, the file removed at stop."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -167,3 +168,83 @@ def test_a_live_control_socket_is_never_taken_over_and_the_file_goes_at_stop(dae
     assert control(daemon, "status").stdout.splitlines()[-1] == "OK"
     assert daemon.stop() == 0
     assert not daemon.control.exists()
+
+
+# --------------------------------------------------------------------------
+# pam-mysql-authd ctl [--control PATH] COMMAND [ARG...]: the client of this socket
+# --------------------------------------------------------------------------
+
+
+def ctl(*args: str, wrap: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    return subprocess.run([*wrap, str(AUTHD), "ctl", *args], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+
+
+def test_ctl_status_prints_the_counters_and_exits_0(daemon):
+    r = ctl("--control", str(daemon.control), "status")
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:3]] == ["uptime_seconds", "connections_open", "connections_accepted"]
+    assert all(re.fullmatch(r"\w+ \d+", line) for line in lines[:3]), lines
+    assert lines[-1] == "OK" and r.stderr == "", r.stdout + r.stderr
+    # The same reply a raw client of the socket reads.
+    raw = control(daemon, "status").stdout.splitlines()
+    assert [line.split()[0] for line in raw] == [line.split()[0] for line in lines]
+
+
+def test_ctl_joins_its_words_into_one_command_line(daemon):
+    r = ctl("--control", str(daemon.control), "reload")
+    assert (r.returncode, r.stdout) == (0, "OK configuration reloaded\n"), r.stdout + r.stderr
+    daemon.wait_log("control: reload")
+    # Two words, one line: the daemon's own error for the second argument proves both arrived.
+    r = ctl("--control", str(daemon.control), "flush", "../x")
+    assert (r.returncode, r.stdout) == (1, "ERROR invalid service name '../x' (no '/', no '..', not empty)\n"), r
+
+
+def test_ctl_unknown_command_prints_the_error_and_exits_1(daemon):
+    r = ctl("--control", str(daemon.control), "shutdown", "now")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout.splitlines() == [
+        "ERROR unknown command 'shutdown'; commands: status, reload, flush [SERVICE [USER]], unlock USER"], r.stdout
+    assert daemon.proc.poll() is None  # still serving
+    assert ctl("--control", str(daemon.control), "status").returncode == 0
+
+
+def test_ctl_missing_socket_exits_69_and_says_why(tmp_path):
+    missing = tmp_path / "no-daemon" / "control"
+    r = ctl("--control", str(missing), "status")
+    assert r.returncode == 69, r.stdout + r.stderr
+    assert r.stdout == ""
+    assert r.stderr.strip() == f"pam-mysql-authd ctl: {missing}: connect: No such file or directory", r.stderr
+
+
+def test_ctl_socket_nobody_listens_on_exits_69(tmp_path):
+    # A socket file left behind by a daemon that died: it exists, nothing accepts.
+    stale = tmp_path / "control"
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(str(stale))
+    s.close()
+    r = ctl("--control", str(stale), "status")
+    assert r.returncode == 69, r.stdout + r.stderr
+    assert r.stderr.strip() == f"pam-mysql-authd ctl: {stale}: connect: Connection refused", r.stderr
+
+
+def test_ctl_refused_peer_exits_69(daemon):
+    os.chmod(daemon.control.parent, 0o755)
+    os.chmod(daemon.control, 0o666)
+    r = ctl("--control", str(daemon.control), "status", wrap=("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"))
+    assert r.returncode == 69, r.stdout + r.stderr
+    assert "uptime_seconds" not in r.stdout and "OK" not in r.stdout, r.stdout
+    assert "closed the connection before it answered" in r.stderr, r.stderr
+
+
+def test_ctl_without_a_command_is_a_usage_error_and_the_daemon_form_is_unchanged(tmp_path):
+    r = ctl("--control", str(tmp_path / "control"))
+    assert r.returncode == 64, r.stdout + r.stderr
+    assert "a command is needed" in r.stderr, r.stderr
+    # No subcommand: the daemon itself, with its options (here: nothing to listen on, exit 1).
+    helped = subprocess.run([str(AUTHD), "--help"], capture_output=True, text=True, timeout=30)
+    assert helped.returncode == 0 and "--dovecot" in helped.stdout and "ctl" in helped.stdout, helped.stdout
+    started = subprocess.run([str(AUTHD), "--pam-dir", str(tmp_path), "--log", "stderr"], capture_output=True,
+                             text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert started.returncode == 1 and "nothing to listen on" in started.stderr, started.stderr

@@ -4,25 +4,38 @@ import AuthDaemonCore
 import Glibc
 #endif
 
+/// The exit statuses of `pam-mysql-authd ctl`, sysexits.h's where one fits: a script can tell
+/// "the daemon said no" (1) from "no daemon to ask" (69).
+enum ControlClientStatus {
+    /// The reply's last line is OK.
+    static let ok: Int32 = 0
+    /// The reply's last line is ERROR.
+    static let refused: Int32 = 1
+    /// EX_USAGE: a command that cannot be sent (more than one line).
+    static let usage: Int32 = 64
+    /// EX_UNAVAILABLE: the socket is missing or not listening, the peer is refused, or the reply is cut short.
+    static let unavailable: Int32 = 69
+}
+
 /// `pam-mysql-authd ctl COMMAND...`: sends one command line to the control socket, prints the
-/// reply's lines to standard output and returns the exit status: 0 when the reply ends with OK,
-/// 1 with ERROR, 2 when the daemon cannot be reached or the reply is cut short (the reason on
-/// standard error). Plain POSIX calls: no event loop for one request.
+/// reply's lines to standard output and returns the exit status (ControlClientStatus): 0 when
+/// the reply ends with OK, 1 with ERROR, 69 when the daemon cannot be reached or the reply is cut
+/// short (the reason on standard error). Plain POSIX calls: no event loop for one request.
 func runControlClient(path: String, command: String) -> Int32 {
     func fail(_ what: String) -> Int32 {
         let reason = String(cString: strerror(errno))
         writeLine("pam-mysql-authd ctl: \(path): \(what): \(reason)", to: STDERR_FILENO)
-        return 2
+        return ControlClientStatus.unavailable
     }
     func closedEarly() -> Int32 {
         writeLine(
             "pam-mysql-authd ctl: \(path): the daemon closed the connection before it answered (the control socket serves root only)",
             to: STDERR_FILENO)
-        return 2
+        return ControlClientStatus.unavailable
     }
     guard !command.contains("\n") else {
         writeLine("pam-mysql-authd ctl: a command is one line", to: STDERR_FILENO)
-        return 2
+        return ControlClientStatus.usage
     }
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { return fail("socket") }
@@ -32,7 +45,7 @@ func runControlClient(path: String, command: String) -> Int32 {
     _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     guard let connected = UnixSocketAddress.withAddress(path: path, { connect(fd, $0, $1) }) else {
         writeLine("pam-mysql-authd ctl: \(path): not a UNIX socket path", to: STDERR_FILENO)
-        return 2
+        return ControlClientStatus.usage
     }
     guard connected == 0 else { return fail("connect") }
     let request = Array((command + "\n").utf8)
@@ -54,7 +67,7 @@ func runControlClient(path: String, command: String) -> Int32 {
             received.removeSubrange(...end)
             writeLine(line, to: STDOUT_FILENO)
             if let succeeded = ControlReply.outcome(ofLastLine: line) {
-                return succeeded ? 0 : 1
+                return succeeded ? ControlClientStatus.ok : ControlClientStatus.refused
             }
         }
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
