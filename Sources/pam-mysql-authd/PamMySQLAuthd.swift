@@ -16,8 +16,19 @@ struct PamMySQLAuthd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pam-mysql-authd",
         abstract: "Answers Postfix and Cyrus SASL (saslauthd and Dovecot auth protocols) from the pam_mysql user table.",
-        // Without a subcommand the daemon itself runs, as it always did.
+        // Listed for --help and `help ctl`; main() dispatches it. Without it the daemon runs, as it always did.
         subcommands: [ControlCommandLine.self])
+
+    /// `ctl` is taken off before ArgumentParser sees the daemon's options: parsed below the
+    /// root, `ctl --control PATH` would give PATH to the daemon's own `--control`, not ctl's.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == ControlCommandLine.configuration.commandName {
+            ControlCommandLine.main(Array(arguments.dropFirst()))
+        } else {
+            await main(arguments)
+        }
+    }
 
     @Option(help: ArgumentHelp("The daemon's configuration file.", valueName: "FILE"))
     var config: String?

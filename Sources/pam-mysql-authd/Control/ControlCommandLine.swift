@@ -11,12 +11,13 @@ struct ControlCommandLine: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ctl",
         abstract: "Send one command to a running daemon's control socket and print the reply.",
+        usage: "pam-mysql-authd ctl [--control <PATH>] <COMMAND> [<ARG> ...]",
         discussion: """
             Commands: status, reload, flush [SERVICE [USER]], unlock USER.
             Exit status: 0 when the reply ends with OK, 1 with ERROR, 69 when the daemon cannot be reached, 64 on a usage error.
             """)
 
-    @Option(help: ArgumentHelp("The control socket (default: \(Self.defaultControlSocket)).", valueName: "PATH"))
+    @Option(help: ArgumentHelp("The control socket.", valueName: "PATH"))
     var control: String = Self.defaultControlSocket
 
     @Argument(help: ArgumentHelp("The command and its arguments.", valueName: "COMMAND"))
