@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -184,18 +185,23 @@ class ChainCheck:
         return command, verdicts, r.returncode
 
 
-def diagnose_with_check_postfix(check: ChainCheck, saslauthd: mc.Saslauthd | None) -> int:
-    """The check's FAIL and WARN lines in full (wrapped at the fix), the OK lines counted."""
+def diagnose_with_check_postfix(check: ChainCheck, saslauthd: mc.Saslauthd | None, ok_steps: tuple[str, ...] = ()) -> int:
+    """The check's FAIL and WARN lines, and the OK lines of ok_steps (once each: both smtpd services
+    are followed, and a link shows under each), wrapped for a terminal; the other OK lines counted."""
     command, verdicts, rc = check.run(saslauthd)
     print(f"   $ {command}")
+    shown: list[str] = []
     for line in verdicts:
-        if not line.startswith("OK"):
-            head, _, fix = line.partition(" fix: ")
-            print(f"     {head}")
+        if (not line.startswith("OK") or line[6:].startswith(ok_steps)) and line not in shown:
+            shown.append(line)
+            head, _, fix = line.partition(" -- fix: ")
+            print(textwrap.fill(head, width=110, initial_indent="     ", subsequent_indent="           "))
             if fix:
-                print(f"           fix: {fix}")
+                print(textwrap.fill(f"fix: {fix}", width=110, initial_indent="           ",
+                                    subsequent_indent="           "))
     counts = {v: sum(line.startswith(v) for line in verdicts) for v in ("OK", "WARN", "FAIL")}
-    print(f"     ({counts['OK']} OK, {counts['WARN']} WARN, {counts['FAIL']} FAIL; exit status {rc})")
+    print(f"     ({counts['OK']} OK, {counts['WARN']} WARN, {counts['FAIL']} FAIL over both smtpd services; "
+          f"exit status {rc})")
     return rc
 
 
@@ -288,6 +294,7 @@ def main() -> int:
         results["broken"] = smtp_session(8, "The right password, now refused", postfix, sasl_logs(), PASSWORD)
         print("     -> the administrator sees only \"authentication failed\"")
         heading(9, "What names the broken link: the whole chain checked, link by link")
+        print("   (pointed at the demo's saslauthd and at a private copy of /etc/default/saslauthd)")
         checks["broken"] = diagnose_with_check_postfix(check, saslauthd)
 
         heading(10, "Repaired: saslauthd with -r again")
@@ -314,6 +321,8 @@ def main() -> int:
                                     text=True).stdout
         show(f"postconf -c {postfix.config_dir} -n | grep sasl", conf_lines,
              keep=lambda line: line.startswith(("smtpd_sasl_type", "smtpd_sasl_path")))
+        print("   The chain check follows the new path too (Dovecot's protocol, a round trip to the daemon):")
+        checks["authd"] = diagnose_with_check_postfix(check, None, ok_steps=("Dovecot AUTH PLAIN",))
 
         def daemon_logs() -> list:
             return [DaemonLog(daemon)]
@@ -358,7 +367,7 @@ def main() -> int:
         print("   left running: " + (", ".join(map(str, left)) if left else "nothing"))
     expected = {"right": "235", "wrong": "535", "broken": "535", "repaired": "235", "authd right": "235",
                 "authd wrong": "535", "authd database down": "454", "authd database back": "235"}
-    expected_checks = {"broken": 1, "repaired": 0, "ctl": 0}
+    expected_checks = {"broken": 1, "repaired": 0, "authd": 0, "ctl": 0}
     print()
     if results == expected and checks == expected_checks and not left:
         print("Done. saslauthd + PAM: 235, 535, 535 with saslauthd's -r missing (check: FAIL naming -r), 235 once")
