@@ -185,7 +185,8 @@ class ChainCheck:
         return command, verdicts, r.returncode
 
 
-def diagnose_with_check_postfix(check: ChainCheck, saslauthd: mc.Saslauthd | None, ok_steps: tuple[str, ...] = ()) -> int:
+def diagnose_with_check_postfix(check: ChainCheck, saslauthd: mc.Saslauthd | None,
+                                ok_steps: tuple[str, ...] = ()) -> int:
     """The check's FAIL and WARN lines, and the OK lines of ok_steps (once each: both smtpd services
     are followed, and a link shows under each), wrapped for a terminal; the other OK lines counted."""
     command, verdicts, rc = check.run(saslauthd)
@@ -327,7 +328,8 @@ def main() -> int:
         def daemon_logs() -> list:
             return [DaemonLog(daemon)]
 
-        results["authd right"] = smtp_session(14, "SMTP AUTH PLAIN through the daemon", postfix, daemon_logs(), PASSWORD)
+        results["authd right"] = smtp_session(14, "SMTP AUTH PLAIN through the daemon", postfix, daemon_logs(),
+                                              PASSWORD)
         results["authd wrong"] = smtp_session(15, "The wrong password: 535, and the daemon's line for fail2ban",
                                               postfix, daemon_logs(), PASSWORD + "x")
         heading(16, "The daemon's counters, over its root-only control socket")

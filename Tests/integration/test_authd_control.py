@@ -232,7 +232,8 @@ def test_ctl_socket_nobody_listens_on_exits_69(tmp_path):
 def test_ctl_refused_peer_exits_69(daemon):
     os.chmod(daemon.control.parent, 0o755)
     os.chmod(daemon.control, 0o666)
-    r = ctl("--control", str(daemon.control), "status", wrap=("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"))
+    nobody = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+    r = ctl("--control", str(daemon.control), "status", wrap=nobody)
     assert r.returncode == 69, r.stdout + r.stderr
     assert "uptime_seconds" not in r.stdout and "OK" not in r.stdout, r.stdout
     assert "closed the connection before it answered" in r.stderr, r.stderr
