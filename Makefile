@@ -34,12 +34,13 @@ $(MODULE): $(SOURCES)
 
 build: $(MODULE) $(TOOL) $(AUTHD)
 
-# The administrator's tool. --static-swift-stdlib applies to executables only (the module keeps
-# its own link flags in Package.swift).
+# The administrator's tool, with the Swift runtime linked in (Package.swift's staticRuntime; the
+# module keeps its own link flags there). Every swift build here uses the same parameters, so the
+# module, the tests, the tool and the daemon share one set of object files.
 $(TOOL): $(SOURCES) $(MODULE)
-	$(SWIFT) build $(SWIFT_FLAGS) --static-swift-stdlib --product pam-mysql
+	$(SWIFT) build $(SWIFT_FLAGS) --product pam-mysql
 	mkdir -p $(BUILD)
-	strip -o $(TOOL).tmp "$$($(SWIFT) build $(SWIFT_FLAGS) --static-swift-stdlib --show-bin-path)/pam-mysql"
+	strip -o $(TOOL).tmp "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/pam-mysql"
 	mv -f $(TOOL).tmp $(TOOL)
 
 # The auth daemon (SwiftNIO; no libpam), built like the tool. After the module only so that two
@@ -47,9 +48,9 @@ $(TOOL): $(SOURCES) $(MODULE)
 authd: $(AUTHD)
 
 $(AUTHD): $(SOURCES) $(MODULE)
-	$(SWIFT) build $(SWIFT_FLAGS) --static-swift-stdlib --product pam-mysql-authd
+	$(SWIFT) build $(SWIFT_FLAGS) --product pam-mysql-authd
 	mkdir -p $(BUILD)
-	strip -o $(AUTHD).tmp "$$($(SWIFT) build $(SWIFT_FLAGS) --static-swift-stdlib --show-bin-path)/pam-mysql-authd"
+	strip -o $(AUTHD).tmp "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/pam-mysql-authd"
 	mv -f $(AUTHD).tmp $(AUTHD)
 
 # FORCE=1: replace an installed mail or database server anyway; DRY_RUN=1: say what would happen.

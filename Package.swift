@@ -10,6 +10,17 @@ let lean: [SwiftSetting] = [
     ])
 ]
 
+/// The executables carry the Swift runtime (and Foundation) inside them, so the .deb needs no
+/// toolchain. A link flag of these two targets rather than `swift build --static-swift-stdlib`:
+/// that option changes the whole build's parameters, and every switch between it and the
+/// module's and the tests' builds recompiled everything, SwiftNIO included.
+let staticRuntime: [LinkerSetting] = [
+    .unsafeFlags([
+        "-static-stdlib", "-Xlinker", "--start-group", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization",
+        "-Xlinker", "--end-group",
+    ])
+]
+
 let package = Package(
     name: "pam-mysql-swift",
     products: [
@@ -90,7 +101,8 @@ let package = Package(
             dependencies: [
                 "AccountDatabase", "PAMMySQLCore", "PAMStack", "CPAMAppl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            linkerSettings: staticRuntime
         ),
         // The daemon: listeners (SwiftNIO), the login service on thread pools, logging, lifecycle.
         // Its logic without I/O lives in AuthDaemonCore, where the unit tests reach it.
@@ -105,7 +117,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ]
+            ],
+            linkerSettings: staticRuntime
         ),
         .testTarget(
             name: "PAMMySQLCoreTests",
