@@ -667,6 +667,38 @@ def test_trap_authd_join_realm_no_with_domain_names(chain, authd_cyrus, db):
     assert_line(r.text, "FAIL", "pam-mysql-authd join_realm", "the table's names carry @domain")
 
 
+def test_authd_service_section_wins_over_the_pam_dir_file(chain, authd_cyrus, db):
+    """A [service NAME] section replaces <pam-dir>/NAME as a whole: the file the daemon would
+    refuse is not read, and the module checks run on the section's options."""
+    service = chain.postfix.pam_service
+    section = (f"[service {service}]\nuser = {db.db_user}\npasswd = {db.db_password}\nhost = {db.tcp_host}\n"
+               f"db = {db.db_name}\ntable = users\nusercolumn = username\npasswdcolumn = password\ncrypt = 0\n")
+    d = authd_cyrus(config=section, lines=["@include common-auth"])
+    r = chain.check(daemons=[_Listed(d.pid)])
+    bad = [ln for ln in verdicts(r.text) if not ln.startswith("OK")]
+    assert r.returncode == 0 and bad == [], r.text
+    assert_line(r.text, "OK", f"pam-mysql-authd service {service}",
+                f"[service {service}] in {d.config_path}: 1 auth step(s), then the account check")
+    assert_line(r.text, "OK", "options", "resolved by pam-mysql-authd")
+    assert_line(r.text, "OK", "row for user", USER)
+    assert_line(r.text, "OK", "password")
+    assert_line(r.text, "OK", "saslauthd round trip", 'OK for login "alice"')
+    r = chain.check(password=WRONG, daemons=[_Listed(d.pid)])
+    assert r.returncode == 1, r.text
+    assert_line(r.text, "FAIL", "password")
+
+
+def test_trap_authd_configuration_that_no_longer_loads(chain, authd_cyrus):
+    """The file changed after the start: the running daemon keeps its configuration, the
+    next start or SIGHUP refuses the new one; the check says so with the loader's message."""
+    d = authd_cyrus(config="[daemon]\njoin_realm = yes\n")
+    d.config_path.write_text("[daemon]\njoin_realm = perhaps\n")
+    r = chain.check(daemons=[_Listed(d.pid)])
+    assert r.returncode == 1, r.text
+    assert_line(r.text, "FAIL", "pam-mysql-authd configuration", "join_realm", "refuses this one on SIGHUP",
+                f"--config {d.config_path} --check-config")
+
+
 @pytest.fixture
 def authd_dovecot(chain, postfix, smtp_service, db):
     """Our daemon on a Dovecot-protocol socket in private/ (postfix:postfix 0660, as the

@@ -28,7 +28,8 @@ struct AuthdLink {
     ) {
         report.ok(
             "saslauthd socket",
-            "served by \(daemon.server.label), not saslauthd; \(seenFrom) (saslauthd's flags do not apply: the daemon's configuration does)")
+            "served by \(daemon.server.label), not saslauthd; \(seenFrom) (saslauthd's flags do not apply: the daemon's configuration does)"
+        )
         guard let loaded = loadConfiguration() else { return }
         let plan = servicePlan(saslService, loaded)
         checkJoinRealm(loaded, plan: plan)
@@ -70,7 +71,9 @@ struct AuthdLink {
         case .success(let loaded):
             let source = loaded.configFile ?? "no \(file), the defaults"
             report.ok(
-                step, "\(source) (pid \(daemon.server.pid)), pam-dir \(loaded.settings.pamDir), join_realm \(loaded.settings.joinRealm ? "yes" : "no")")
+                step,
+                "\(source) (pid \(daemon.server.pid)), pam-dir \(loaded.settings.pamDir), join_realm \(loaded.settings.joinRealm ? "yes" : "no")"
+            )
             for notice in loaded.notices {
                 report.warn(step, notice.message)
             }
@@ -101,7 +104,8 @@ struct AuthdLink {
         case .success(let plan):
             report.ok(
                 step,
-                "\(plan.origin): \(plan.authentication.count) auth step(s), \(plan.checksAccount ? "then the account check" : "no account check")")
+                "\(plan.origin): \(plan.authentication.count) auth step(s), \(plan.checksAccount ? "then the account check" : "no account check")"
+            )
             for notice in plan.notices {
                 report.warn(step, notice.message)
             }

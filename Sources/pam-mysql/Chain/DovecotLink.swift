@@ -78,7 +78,9 @@ struct DovecotLink {
         case .refused(let reason):
             report.fail(
                 "Dovecot AUTH PLAIN", "FAIL (\(reason)) for \"\(user)\": SMTP 535 5.7.8 Error: authentication failed",
-                fix: "check the user and password in Dovecot's passdb (doveadm auth test)")
+                fix: daemon == nil
+                    ? "check the user and password in Dovecot's passdb (doveadm auth test)"
+                    : "check the user and password in the table (pam-mysql-authd's service and module lines below)")
         case .broken(let why):
             report.fail("Dovecot AUTH PLAIN", why, fix: "see Dovecot's log")
         }
