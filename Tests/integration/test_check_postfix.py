@@ -699,6 +699,49 @@ def test_trap_authd_configuration_that_no_longer_loads(chain, authd_cyrus):
                 f"--config {d.config_path} --check-config")
 
 
+def test_cyrus_to_a_socket_activated_authd(chain, postfix, smtp_service, db):
+    """systemd-socket-activate holds the socket (as a socket unit's systemd would) and execs
+    the daemon on the first connection: the check's connect() starts it, then follows it."""
+    base = postfix.queue_dir / "var" / "run" / f"authd-{secrets.token_hex(4)}"
+    (base / "pam.d").mkdir(parents=True)
+    base.chmod(0o755)
+    (base / "pam.d" / smtp_service.name).write_text(
+        "".join(line.replace("{module}", str(ph.OUR_MODULE)) + "\n" for line in ah.service_lines(db)))
+    mux = base / "mux"
+    argv = ["systemd-socket-activate", "-l", str(mux), "--fdname=saslauthd", str(ah.require_authd()),
+            "--pam-dir", str(base / "pam.d"), "--log", str(base / "authd.log"), "--control", str(base / "control")]
+    out = open(base / "activate.out", "wb")
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True, env=ph.child_env())
+    try:
+        deadline = time.monotonic() + 10
+        while not mux.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, (base / "activate.out").read_text()
+            time.sleep(0.05)
+        mux.chmod(0o666)  # SocketMode=0666, as the unit sets it
+        assert Path(f"/proc/{proc.pid}/exe").resolve().name == "systemd-socket-activate"
+        (chain.sasl_dir / "smtpd.conf").write_text(f"pwcheck_method: saslauthd\nmech_list: PLAIN LOGIN\nsaslauthd_path: {mux}\n")
+        (chain.sasl_dir / "smtpd-chroot.conf").write_text(
+            f"pwcheck_method: saslauthd\nmech_list: PLAIN LOGIN\nsaslauthd_path: /{mux.relative_to(postfix.queue_dir)}\n")
+        r = chain.check(daemons=[_Listed(proc.pid)])
+        bad = [ln for ln in verdicts(r.text) if not ln.startswith("OK")]
+        assert r.returncode == 0 and bad == [], r.text
+        assert_line(r.text, "OK", "saslauthd socket",
+                    f"served by pam-mysql-authd (pid {proc.pid}, started by socket activation on this check's connect())")
+        assert_line(r.text, "OK", "saslauthd round trip", 'OK for login "alice" realm "example.org"')
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(15)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+                proc.wait(5)
+        out.close()
+        shutil.rmtree(base, ignore_errors=True)
+    assert proc.returncode == 0, f"rc={proc.returncode}"
+
+
 @pytest.fixture
 def authd_dovecot(chain, postfix, smtp_service, db):
     """Our daemon on a Dovecot-protocol socket in private/ (postfix:postfix 0660, as the

@@ -27,7 +27,7 @@ struct DovecotLink {
                     + "{ mode = 0660 user = postfix group = postfix } } in Dovecot, and smtpd_sasl_path = private/auth")
             return
         }
-        let server = SocketServer.listening(on: host, procRoot: environment.procRoot)
+        let server = SocketServer.serving(host, procRoot: environment.procRoot)
         report.ok("Dovecot auth socket", host + (server.map { ", served by \($0.label)" } ?? ""))
         let daemon = server.flatMap { $0.isAuthDaemon ? AuthdLink(report: report, user: user, password: password, server: $0) : nil }
         defer { daemon?.followDovecot(saslService: saslService) }

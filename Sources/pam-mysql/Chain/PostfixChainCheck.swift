@@ -205,7 +205,7 @@ struct PostfixChainCheck {
         checkPlugins(mechanisms ?? ["PLAIN", "LOGIN"])
         let link = SaslauthdLink(report: report, environment: environment, user: user, password: password)
         let host = configuration.socketHostPath(sasl.saslauthdPath, chrooted: service.chrooted)
-        if let server = SocketServer.listening(on: host, procRoot: environment.procRoot), server.isAuthDaemon {
+        if let server = SocketServer.serving(host, procRoot: environment.procRoot), server.isAuthDaemon {
             // pam-mysql-authd in saslauthd's place: its configuration and services, not saslauthd's flags and PAM.
             let seenFrom = service.chrooted ? "smtpd (chrooted to \(configuration.queueDirectory)) opens \(host)" : "smtpd opens \(host)"
             AuthdLink(report: report, user: user, password: password, server: server).followSaslauthd(

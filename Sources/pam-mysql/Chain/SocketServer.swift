@@ -26,15 +26,51 @@ struct SocketServer {
     /// Whether this is our auth daemon.
     var isAuthDaemon: Bool { program == "pam-mysql-authd" }
 
-    /// "pam-mysql-authd (pid N)", "dovecot (pid N)".
-    var label: String { "\(program) (pid \(pid))" }
+    /// A service manager holding the socket for a daemon it starts on the first connection
+    /// (systemd's socket units; systemd-socket-activate, which then execs the daemon in place).
+    var isServiceManager: Bool { pid == 1 || program == "systemd" || program == "systemd-socket-activate" }
 
-    /// The listener of `path` (as the host sees it), nil when none is found.
+    /// Set when this check's connect() started the daemon (socket activation).
+    private(set) var startedByActivation = false
+
+    /// "pam-mysql-authd (pid N)", "dovecot (pid N)".
+    var label: String {
+        "\(program) (pid \(pid)\(startedByActivation ? ", started by socket activation on this check's connect()" : ""))"
+    }
+
+    /// The process serving `path`: as `listening`, but a socket only a service manager holds
+    /// is connected to once (which starts its service, as the first client would) and looked
+    /// at again for up to 3 seconds.
+    static func serving(_ path: String, procRoot: String) -> SocketServer? {
+        let found = listening(on: path, procRoot: procRoot)
+        guard let manager = found, manager.isServiceManager else { return found }
+        _ = UnixSocketConnection.connect(path, timeout: 2)  // closed at once: only the start matters
+        for _ in 0..<30 {
+            usleep(100_000)
+            if var now = listening(on: path, procRoot: procRoot), !now.isServiceManager {
+                now.startedByActivation = true
+                return now
+            }
+        }
+        return found
+    }
+
+    /// The listener of `path` (as the host sees it), nil when none is found. Of several
+    /// processes holding it (a service manager and the daemon it passed the socket to, a
+    /// master and its children), pam-mysql-authd, else one that is not a service manager.
     static func listening(on path: String, procRoot: String) -> SocketServer? {
-        guard let wanted = FileSystem.realPath(path) else { return nil }
+        let holders = holders(of: path, procRoot: procRoot)
+        return holders.first { $0.isAuthDaemon } ?? holders.first { !$0.isServiceManager } ?? holders.first
+    }
+
+    /// Every process of the proc root with a descriptor on a listening socket bound to `path`,
+    /// by pid.
+    static func holders(of path: String, procRoot: String) -> [SocketServer] {
+        guard let wanted = FileSystem.realPath(path) else { return [] }
         let inodes = listeningInodes(bound: wanted, procRoot: procRoot)
-        guard !inodes.isEmpty else { return nil }
+        guard !inodes.isEmpty else { return [] }
         let links = Set(inodes.map { "socket:[\($0)]" })
+        var found: [SocketServer] = []
         for pid in FileSystem.listDirectory(procRoot).compactMap({ Int32($0) }).sorted() {
             let entry = "\(pid)"
             let directory = FileSystem.join(procRoot, entry)
@@ -44,9 +80,9 @@ struct SocketServer {
             }
             guard holds else { continue }
             let arguments = Check.readText(FileSystem.join(directory, "cmdline"))?.split(separator: "\0").map(String.init) ?? []
-            return SocketServer(pid: pid, arguments: arguments, workingDirectory: readLink(FileSystem.join(directory, "cwd")))
+            found.append(SocketServer(pid: pid, arguments: arguments, workingDirectory: readLink(FileSystem.join(directory, "cwd"))))
         }
-        return nil
+        return found
     }
 
     /// The inodes of the listening sockets bound to `path` (canonical). Lines of net/unix:
