@@ -99,7 +99,9 @@ let package = Package(
         .executableTarget(
             name: "pam-mysql",
             dependencies: [
-                "AccountDatabase", "PAMMySQLCore", "PAMStack", "CPAMAppl",
+                // AuthDaemonCore (no NIO): `check --postfix` reads pam-mysql-authd's configuration
+                // and services as the daemon does.
+                "AccountDatabase", "PAMMySQLCore", "PAMStack", "AuthDaemonCore", "CPAMAppl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: staticRuntime

@@ -46,24 +46,39 @@ struct Checker {
                 report.fail("options", error.message, fix: Self.fix(for: error))
                 continue
             }
-            guard requiredOptionsPresent(options) else { continue }
-            if underSaslauthd, line.type.isEmpty || line.type == "auth" { warnAboutSaslauthd(options) }
-            let log = CollectedLog()
-            let session = DatabaseSession(options: options, log: DatabaseLog(verbose: false, sink: log.append))
-            defer { session.end() }
-            if line.type == "session", !options.sqlLog {
-                // The module touches no database on a session line without sqllog.
-                report.ok("session", "nothing to check: without sqllog the module answers success without the database")
-                continue
-            }
-            // The module bounds each call's database work with login_timeout; so does the check.
-            LoginDeadline.with(seconds: options.loginTimeout) {
-                guard connect(session, log: log) else { return }
-                switch line.type {
-                case "account": checkAccount(session)
-                case "session": report.ok("session", "sqllog rows go to \(options.logTable ?? "(no log table)")")
-                default: checkLogin(session)
-                }
+            checkCall(options, type: line.type)
+        }
+    }
+
+    /// Calls whose options are already resolved (a `[service]` section of pam-mysql-authd,
+    /// validated by the daemon's loader): the same checks as for lines, without parsing.
+    func check(resolved calls: [(type: String, options: ModuleOptions)], origin: String) {
+        for call in calls {
+            report.heading("\(origin) (\(call.type)): pam_mysql options")
+            report.ok("options", "resolved by pam-mysql-authd; \(call.options.crypt.label), database \(call.options.db ?? "")")
+            checkCall(call.options, type: call.type)
+        }
+    }
+
+    /// One module call with its options: the database, then the row, password or account.
+    private func checkCall(_ options: ModuleOptions, type: String) {
+        guard requiredOptionsPresent(options) else { return }
+        if underSaslauthd, type.isEmpty || type == "auth" { warnAboutSaslauthd(options) }
+        let log = CollectedLog()
+        let session = DatabaseSession(options: options, log: DatabaseLog(verbose: false, sink: log.append))
+        defer { session.end() }
+        if type == "session", !options.sqlLog {
+            // The module touches no database on a session line without sqllog.
+            report.ok("session", "nothing to check: without sqllog the module answers success without the database")
+            return
+        }
+        // The module bounds each call's database work with login_timeout; so does the check.
+        LoginDeadline.with(seconds: options.loginTimeout) {
+            guard connect(session, log: log) else { return }
+            switch type {
+            case "account": checkAccount(session)
+            case "session": report.ok("session", "sqllog rows go to \(options.logTable ?? "(no log table)")")
+            default: checkLogin(session)
             }
         }
     }

@@ -23,6 +23,7 @@ change a verdict here.  Nothing under /etc/postfix is touched.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import pytest
 
+import authdharness as ah
 import mailchain as mc
 import pamharness as ph
 
@@ -564,3 +566,230 @@ def test_pam_module_files_are_resolved_as_libpam_does(chain, smtp_service, our_m
     assert_line(r.text, "WARN", "PAM module (line 3, auth)", "pam_no_such_module.so does not exist; libpam skips this -auth line")
     assert_line(r.text, "FAIL", "PAM module (line 5, account)", "/no/such/pam_gone.so does not exist",
                 "PAM unable to dlopen(/no/such/pam_gone.so)")
+
+
+# --------------------------------------------------------------------------
+# pam-mysql-authd serving the socket (issue 14 item 7, issue 13 item 3)
+# --------------------------------------------------------------------------
+
+
+class _Listed:
+    """What proc_view() needs of a daemon: the pid whose /proc entry the tool may see."""
+
+    def __init__(self, pid: int) -> None:
+        self.master_pid = pid
+
+
+def _authd_in_queue(postfix, **kwargs) -> "ah.AuthDaemon":
+    """pam-mysql-authd with its files under <queue_directory>/var/run/authd-XXX (root-owned,
+    0755 up to /), so its socket is reachable from the chrooted smtpd too."""
+    base = postfix.queue_dir / "var" / "run" / f"authd-{secrets.token_hex(4)}"
+    base.mkdir(mode=0o755)
+    return ah.AuthDaemon(base=base, **kwargs)
+
+
+@pytest.fixture
+def authd_cyrus(chain, postfix, smtp_service, db):
+    """Our daemon on a saslauthd socket of its own; both smtpd.conf files point at it (the
+    chain fixture restores them). No saslauthd is in the tool's /proc view."""
+    made = []
+
+    def start(config: str | None = None, lines: list[str] | None = None) -> "ah.AuthDaemon":
+        d = _authd_in_queue(postfix, services={smtp_service.name: lines or ah.service_lines(db)},
+                            config=config, dovecot=False)
+        made.append(d)
+        d.start()
+        inside = "/" + str(d.mux.relative_to(postfix.queue_dir))
+        (chain.sasl_dir / "smtpd.conf").write_text(
+            f"pwcheck_method: saslauthd\nmech_list: PLAIN LOGIN\nsaslauthd_path: {d.mux}\n")
+        (chain.sasl_dir / "smtpd-chroot.conf").write_text(
+            f"pwcheck_method: saslauthd\nmech_list: PLAIN LOGIN\nsaslauthd_path: {inside}\n")
+        return d
+
+    try:
+        yield start
+    finally:
+        for d in made:
+            rc = d.stop()
+            shutil.rmtree(d.base, ignore_errors=True)
+            assert rc == 0, f"pam-mysql-authd did not stop cleanly (rc={rc}):\n{d.describe()}"
+
+
+def test_cyrus_to_authd_on_the_saslauthd_socket_is_all_ok_and_swaks_gets_235(chain, authd_cyrus, postfix):
+    d = authd_cyrus()
+    r = chain.check(smtp=True, daemons=[_Listed(d.pid)])
+    bad = [ln for ln in verdicts(r.text) if not ln.startswith("OK")]
+    assert r.returncode == 0 and bad == [], r.text
+    assert "saslauthd running" not in r.text and "saslauthd -r" not in r.text, r.text
+    assert_line(r.text, "OK", "saslauthd socket", f"served by pam-mysql-authd (pid {d.pid})", f"opens {d.mux}")
+    inside = "/" + str(d.mux.relative_to(postfix.queue_dir))
+    assert_line(r.text, "OK", "saslauthd socket", f"served by pam-mysql-authd (pid {d.pid})",
+                f"chrooted to {postfix.queue_dir}) opens {postfix.queue_dir}{inside}")
+    assert_line(r.text, "OK", "pam-mysql-authd configuration", f"pam-dir {d.pam_dir}", "join_realm yes")
+    assert_line(r.text, "OK", "pam-mysql-authd join_realm", "yes")
+    assert_line(r.text, "OK", f"pam-mysql-authd service {chain.postfix.pam_service}",
+                f"{d.pam_dir}/{chain.postfix.pam_service}: 1 auth step(s), then the account check")
+    assert_line(r.text, "OK", "saslauthd reachable as postfix", "inside the chroot")
+    assert_line(r.text, "OK", "saslauthd round trip", 'OK for login "alice" realm "example.org"')
+    assert_line(r.text, "OK", "row for user", USER)
+    assert_line(r.text, "OK", f"SMTP 127.0.0.1:{postfix.port} AUTH PLAIN", "235")
+    # A wrong password: the daemon's NO, and the module's own check agrees.
+    r = chain.check(password=WRONG, daemons=[_Listed(d.pid)])
+    assert r.returncode == 1, r.text
+    assert_line(r.text, "FAIL", "saslauthd round trip", "NO", "535 5.7.8")
+    # Postfix itself, through libsasl and the daemon's socket.
+    chain.reload()
+    s = postfix.smtp(auth="PLAIN", user=USER, password=PW)
+    assert s.auth_code() == "235", s.describe()
+
+
+def test_trap_authd_refuses_the_service_with_include(chain, authd_cyrus, db):
+    d = authd_cyrus(lines=[*ah.service_lines(db), "@include common-auth"])
+    r = chain.check(daemons=[_Listed(d.pid)])
+    assert r.returncode == 1, r.text
+    service = chain.postfix.pam_service
+    assert_line(r.text, "FAIL", f"pam-mysql-authd service {service}", "the daemon refuses it",
+                f"{d.pam_dir}/{service} line 3: @include is not followed", "454 4.7.0")
+    # The daemon says the same when asked.
+    assert ah.testsaslauthd(d.mux, "alice", PW, service=service, realm=REALM).ok is False
+
+
+def test_trap_authd_join_realm_no_with_domain_names(chain, authd_cyrus, db):
+    d = authd_cyrus(config="[daemon]\njoin_realm = no\n")
+    r = chain.check(daemons=[_Listed(d.pid)])
+    assert r.returncode == 1, r.text
+    assert_line(r.text, "OK", "pam-mysql-authd configuration", str(d.config_path), "join_realm no")
+    assert_line(r.text, "FAIL", "pam-mysql-authd join_realm", f'for "{USER}" the daemon looks up "alice"',
+                "the table's names carry @domain", "535 5.7.8", f"join_realm = yes in [daemon] of {d.config_path}")
+    assert_line(r.text, "FAIL", "saslauthd round trip", "NO")
+    # Without a user named, the table alone says it.
+    r = chain.check(user=None, password=None, daemons=[_Listed(d.pid)])
+    assert_line(r.text, "FAIL", "pam-mysql-authd join_realm", "the table's names carry @domain")
+
+
+def test_authd_service_section_wins_over_the_pam_dir_file(chain, authd_cyrus, db):
+    """A [service NAME] section replaces <pam-dir>/NAME as a whole: the file the daemon would
+    refuse is not read, and the module checks run on the section's options."""
+    service = chain.postfix.pam_service
+    section = (f"[service {service}]\nuser = {db.db_user}\npasswd = {db.db_password}\nhost = {db.tcp_host}\n"
+               f"db = {db.db_name}\ntable = users\nusercolumn = username\npasswdcolumn = password\ncrypt = 0\n")
+    d = authd_cyrus(config=section, lines=["@include common-auth"])
+    r = chain.check(daemons=[_Listed(d.pid)])
+    bad = [ln for ln in verdicts(r.text) if not ln.startswith("OK")]
+    assert r.returncode == 0 and bad == [], r.text
+    assert_line(r.text, "OK", f"pam-mysql-authd service {service}",
+                f"[service {service}] in {d.config_path}: 1 auth step(s), then the account check")
+    assert_line(r.text, "OK", "options", "resolved by pam-mysql-authd")
+    assert_line(r.text, "OK", "row for user", USER)
+    assert_line(r.text, "OK", "password")
+    assert_line(r.text, "OK", "saslauthd round trip", 'OK for login "alice"')
+    r = chain.check(password=WRONG, daemons=[_Listed(d.pid)])
+    assert r.returncode == 1, r.text
+    assert_line(r.text, "FAIL", "password")
+
+
+def test_trap_authd_configuration_that_no_longer_loads(chain, authd_cyrus):
+    """The file changed after the start: the running daemon keeps its configuration, the
+    next start or SIGHUP refuses the new one; the check says so with the loader's message."""
+    d = authd_cyrus(config="[daemon]\njoin_realm = yes\n")
+    d.config_path.write_text("[daemon]\njoin_realm = perhaps\n")
+    r = chain.check(daemons=[_Listed(d.pid)])
+    assert r.returncode == 1, r.text
+    assert_line(r.text, "FAIL", "pam-mysql-authd configuration", "join_realm", "refuses this one on SIGHUP",
+                f"--config {d.config_path} --check-config")
+
+
+def test_cyrus_to_a_socket_activated_authd(chain, postfix, smtp_service, db):
+    """systemd-socket-activate holds the socket (as a socket unit's systemd would) and execs
+    the daemon on the first connection: the check's connect() starts it, then follows it."""
+    base = postfix.queue_dir / "var" / "run" / f"authd-{secrets.token_hex(4)}"
+    (base / "pam.d").mkdir(parents=True)
+    base.chmod(0o755)
+    (base / "pam.d" / smtp_service.name).write_text(
+        "".join(line.replace("{module}", str(ph.OUR_MODULE)) + "\n" for line in ah.service_lines(db)))
+    mux = base / "mux"
+    argv = ["systemd-socket-activate", "-l", str(mux), "--fdname=saslauthd", str(ah.require_authd()),
+            "--pam-dir", str(base / "pam.d"), "--log", str(base / "authd.log"), "--control", str(base / "control")]
+    out = open(base / "activate.out", "wb")
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True, env=ph.child_env())
+    try:
+        deadline = time.monotonic() + 10
+        while not mux.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, (base / "activate.out").read_text()
+            time.sleep(0.05)
+        mux.chmod(0o666)  # SocketMode=0666, as the unit sets it
+        assert Path(f"/proc/{proc.pid}/exe").resolve().name == "systemd-socket-activate"
+        (chain.sasl_dir / "smtpd.conf").write_text(f"pwcheck_method: saslauthd\nmech_list: PLAIN LOGIN\nsaslauthd_path: {mux}\n")
+        (chain.sasl_dir / "smtpd-chroot.conf").write_text(
+            f"pwcheck_method: saslauthd\nmech_list: PLAIN LOGIN\nsaslauthd_path: /{mux.relative_to(postfix.queue_dir)}\n")
+        r = chain.check(daemons=[_Listed(proc.pid)])
+        bad = [ln for ln in verdicts(r.text) if not ln.startswith("OK")]
+        assert r.returncode == 0 and bad == [], r.text
+        assert_line(r.text, "OK", "saslauthd socket",
+                    f"served by pam-mysql-authd (pid {proc.pid}, started by socket activation on this check's connect())")
+        assert_line(r.text, "OK", "saslauthd round trip", 'OK for login "alice" realm "example.org"')
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(15)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+                proc.wait(5)
+        out.close()
+        shutil.rmtree(base, ignore_errors=True)
+    assert proc.returncode == 0, f"rc={proc.returncode}"
+
+
+@pytest.fixture
+def authd_dovecot(chain, postfix, smtp_service, db):
+    """Our daemon on a Dovecot-protocol socket in private/ (postfix:postfix 0660, as the
+    socket unit makes it); smtpd_sasl_type = dovecot on both services."""
+    name = f"authd-{secrets.token_hex(4)}"
+    d = _authd_in_queue(postfix, services={smtp_service.name: ah.service_lines(db)}, saslauthd=False,
+                        auth=postfix.queue_dir / "private" / name)
+    try:
+        d.start()
+        shutil.chown(d.auth, "postfix", "postfix")
+        chain.postconf("smtpd_sasl_type = dovecot", f"smtpd_sasl_path = private/{name}",
+                       f"smtpd_sasl_service = {smtp_service.name}")
+        master = postfix.config_dir / "master.cf"
+        master.write_text(master.read_text().replace("  -o smtpd_sasl_path=smtpd-chroot\n", ""))
+        yield d
+    finally:
+        rc = d.stop()
+        shutil.rmtree(d.base, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            d.auth.unlink()
+        assert rc == 0, f"pam-mysql-authd did not stop cleanly (rc={rc}):\n{d.describe()}"
+
+
+def test_dovecot_type_to_authd_is_all_ok_and_swaks_gets_235(chain, authd_dovecot, postfix):
+    d = authd_dovecot
+    r = chain.check(smtp=True, daemons=[_Listed(d.pid)])
+    bad = [ln for ln in verdicts(r.text) if not ln.startswith("OK")]
+    assert r.returncode == 0 and bad == [], r.text
+    assert_line(r.text, "OK", "Dovecot auth socket", str(d.auth), f"served by pam-mysql-authd (pid {d.pid})")
+    assert_line(r.text, "OK", "Dovecot auth handshake", "MECH PLAIN", "DONE")
+    assert_line(r.text, "OK", "Dovecot AUTH PLAIN", f"OK user={USER}")
+    assert_line(r.text, "OK", "pam-mysql-authd configuration", f"pam-dir {d.pam_dir}")
+    assert_line(r.text, "OK", f"pam-mysql-authd service {chain.postfix.pam_service}", f"{d.pam_dir}/")
+    assert_line(r.text, "OK", "row for user", USER)
+    r = chain.check(password=WRONG, daemons=[_Listed(d.pid)])
+    assert r.returncode == 1, r.text
+    assert_line(r.text, "FAIL", "Dovecot AUTH PLAIN", "535 5.7.8")
+    chain.reload()
+    s = postfix.smtp(auth="PLAIN", user=USER, password=PW)
+    assert s.auth_code() == "235", s.describe()
+
+
+def test_dovecot_socket_served_by_dovecot_is_named(chain, dovecot, postfix):
+    chain.postconf("smtpd_sasl_type = dovecot", "smtpd_sasl_path = private/auth")
+    pid = int((dovecot.dir / "run" / "master.pid").read_text().split()[0])
+    # The auth listener belongs to dovecot/auth, a child of the master: show the tool them all.
+    children = [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                text=True).stdout.split()]
+    r = chain.check(daemons=[_Listed(p) for p in (pid, *children)])
+    line = assert_line(r.text, "OK", "Dovecot auth socket", f"{postfix.queue_dir}/private/auth", "served by ")
+    assert "pam-mysql-authd" not in line and "pam-mysql-authd" not in r.text, r.text

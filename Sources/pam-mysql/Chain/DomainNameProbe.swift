@@ -16,6 +16,11 @@ enum DomainNameProbe {
             else { return nil }
             break
         }
+        return namesCarryDomain(options)
+    }
+
+    /// The same with options already resolved (pam-mysql-authd's plan for a service).
+    static func namesCarryDomain(_ options: ModuleOptions) -> Bool? {
         guard options.query == nil, let table = options.table, let column = options.userColumn, options.db != nil else { return nil }
         var sql = "SELECT \(column) FROM \(table) WHERE \(column) LIKE '%@%'"
         if let condition = options.whereClause { sql += " AND (\(condition))" }

@@ -2,9 +2,11 @@ import PAMMySQLCore
 
 /// The Dovecot link of a smtpd service with smtpd_sasl_type = dovecot: the auth socket where
 /// smtpd opens it, a connect() as the mail owner, the handshake as Postfix reads it, and with
-/// the administrator's password AUTH PLAIN.
+/// the administrator's password AUTH PLAIN. When pam-mysql-authd serves the socket, its
+/// configuration and service follow (`AuthdLink`).
 struct DovecotLink {
     let report: Report
+    let environment: ChainEnvironment
     let user: String?
     let password: SecretBytes?
 
@@ -25,7 +27,10 @@ struct DovecotLink {
                     + "{ mode = 0660 user = postfix group = postfix } } in Dovecot, and smtpd_sasl_path = private/auth")
             return
         }
-        report.ok("Dovecot auth socket", host)
+        let server = SocketServer.serving(host, procRoot: environment.procRoot)
+        report.ok("Dovecot auth socket", host + (server.map { ", served by \($0.label)" } ?? ""))
+        let daemon = server.flatMap { $0.isAuthDaemon ? AuthdLink(report: report, user: user, password: password, server: $0) : nil }
+        defer { daemon?.followDovecot(saslService: saslService) }
         guard
             MailOwnerReachability(report: report).check(
                 host: host, inside: socketPath, service: service, configuration, what: "Dovecot auth")
@@ -73,7 +78,9 @@ struct DovecotLink {
         case .refused(let reason):
             report.fail(
                 "Dovecot AUTH PLAIN", "FAIL (\(reason)) for \"\(user)\": SMTP 535 5.7.8 Error: authentication failed",
-                fix: "check the user and password in Dovecot's passdb (doveadm auth test)")
+                fix: daemon == nil
+                    ? "check the user and password in Dovecot's passdb (doveadm auth test)"
+                    : "check the user and password in the table (pam-mysql-authd's service and module lines below)")
         case .broken(let why):
             report.fail("Dovecot AUTH PLAIN", why, fix: "see Dovecot's log")
         }

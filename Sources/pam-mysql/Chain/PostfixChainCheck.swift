@@ -96,7 +96,7 @@ struct PostfixChainCheck {
             followCyrus(service, configuration, application: path.isEmpty ? "smtpd" : path, saslService: saslService)
         case "dovecot":
             report.ok("Postfix smtpd_sasl_type", "dovecot: auth socket \(path), service \(saslService)")
-            DovecotLink(report: report, user: user, password: password)
+            DovecotLink(report: report, environment: environment, user: user, password: password)
                 .follow(service, configuration, path: path, saslService: saslService)
         default:
             report.fail(
@@ -203,8 +203,17 @@ struct PostfixChainCheck {
         let mechanisms = sasl.mechanisms
         checkMechanisms(mechanisms, file: file)
         checkPlugins(mechanisms ?? ["PLAIN", "LOGIN"])
-        let flags = SaslauthdLink(report: report, environment: environment, user: user, password: password)
-            .follow(service, configuration, socketPath: sasl.saslauthdPath, file: file, saslService: saslService)
+        let link = SaslauthdLink(report: report, environment: environment, user: user, password: password)
+        let host = configuration.socketHostPath(sasl.saslauthdPath, chrooted: service.chrooted)
+        if let server = SocketServer.serving(host, procRoot: environment.procRoot), server.isAuthDaemon {
+            // pam-mysql-authd in saslauthd's place: its configuration and services, not saslauthd's flags and PAM.
+            let seenFrom = service.chrooted ? "smtpd (chrooted to \(configuration.queueDirectory)) opens \(host)" : "smtpd opens \(host)"
+            AuthdLink(report: report, user: user, password: password, server: server).followSaslauthd(
+                host: host, seenFrom: seenFrom, socketPath: sasl.saslauthdPath, service, configuration, saslService: saslService,
+                link: link)
+            return
+        }
+        let flags = link.follow(service, configuration, socketPath: sasl.saslauthdPath, file: file, saslService: saslService)
         checkPAM(service: saslService, flags: flags, configuration)
     }
 

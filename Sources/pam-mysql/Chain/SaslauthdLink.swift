@@ -82,7 +82,7 @@ struct SaslauthdLink {
         guard
             MailOwnerReachability(report: report).check(host: host, inside: socketPath, service: service, configuration, what: "saslauthd")
         else { return flags }
-        roundTrip(host: host, saslService: saslService, flags: flags, configuration)
+        roundTrip(host: host, saslService: saslService, configuration)
         return flags
     }
 
@@ -111,8 +111,9 @@ struct SaslauthdLink {
         }
     }
 
-    /// With a password given by the administrator: one request as libsasl sends it.
-    private func roundTrip(host: String, saslService: String, flags: SaslauthdFlags, _ configuration: PostfixConfiguration) {
+    /// With a password given by the administrator: one request as libsasl sends it (to
+    /// saslauthd, or to pam-mysql-authd on saslauthd's socket: the same protocol).
+    func roundTrip(host: String, saslService: String, _ configuration: PostfixConfiguration) {
         guard let user, let password else {
             report.info("(give USER and --password for a round trip through saslauthd; a password is only ever sent when given)")
             return
