@@ -83,7 +83,14 @@ public struct PAMLine: Sendable, Equatable {
     /// Every line of a pam.d file (comments and blank lines dropped, `\` continuations joined),
     /// numbered by the line it starts on. `@include` lines come back with type `@include`.
     public static func lines(in text: String) -> [PAMLine] {
-        var joined: [(Int, String)] = []
+        logicalLines(in: text).compactMap { parse($0.text, number: $0.number) }
+    }
+
+    /// The file's logical lines as libpam reads them: `\` continuations joined, comments and
+    /// blank lines dropped, each numbered by the line it starts on. Lines too short to parse
+    /// are kept, so a caller that must refuse them (the auth daemon) sees them.
+    public static func logicalLines(in text: String) -> [(number: Int, text: String)] {
+        var joined: [(number: Int, text: String)] = []
         var pending = ""
         var start = 0
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -92,10 +99,14 @@ public struct PAMLine: Sendable, Equatable {
                 pending += raw.dropLast() + " "
                 continue
             }
-            joined.append((start, pending + raw))
+            let whole = pending + raw
             pending = ""
+            let body = whole.firstIndex(of: "#").map { String(whole[..<$0]) } ?? whole
+            if body.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
+            joined.append((start, whole))
         }
-        return joined.compactMap { parse($0.1, number: $0.0) }
+        if !pending.isEmpty, !pending.allSatisfy({ $0 == " " || $0 == "\t" }) { joined.append((start, pending)) }
+        return joined
     }
 
     public init(

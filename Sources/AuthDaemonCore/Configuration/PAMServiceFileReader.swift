@@ -34,7 +34,7 @@ public enum PAMServiceFileReader {
         let refuse = { (reason: ServiceRefusal.Reason) in ServiceRefusal(service: service.text, origin: origin, reason: reason) }
         var auth: [(PAMLine, PAMStep.Module?, PAMControl)] = []
         var account: [(PAMLine, PAMStep.Module?, PAMControl)] = []
-        for (number, body) in joinedLines(text) {
+        for (number, body) in PAMLine.logicalLines(in: text) {
             guard let line = PAMLine.parse(body, number: number) else { return .failure(refuse(.malformedLine(line: number))) }
             if line.type == "@include" { return .failure(refuse(.include(line: number))) }
             let type = asciiLowercase(line.type)
@@ -130,28 +130,5 @@ public enum PAMServiceFileReader {
             inField = !isBlank
         }
         return false
-    }
-
-    /// The file's logical lines as libpam reads them: `\` continuations joined, comments and
-    /// blank lines dropped, each numbered by the line it starts on. Unlike `PAMLine.lines`, a
-    /// line too short to parse is kept, so it can be refused rather than silently dropped.
-    static func joinedLines(_ text: String) -> [(Int, String)] {
-        var joined: [(Int, String)] = []
-        var pending = ""
-        var start = 0
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if pending.isEmpty { start = index + 1 }
-            if raw.hasSuffix("\\") {
-                pending += raw.dropLast() + " "
-                continue
-            }
-            let whole = pending + raw
-            pending = ""
-            let body = whole.firstIndex(of: "#").map { String(whole[..<$0]) } ?? whole
-            if body.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
-            joined.append((start, whole))
-        }
-        if !pending.isEmpty, !pending.allSatisfy({ $0 == " " || $0 == "\t" }) { joined.append((start, pending)) }
-        return joined
     }
 }
