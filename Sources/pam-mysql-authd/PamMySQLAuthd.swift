@@ -52,6 +52,8 @@ struct PamMySQLAuthd: AsyncParsableCommand {
     var checkConfig = false
 
     func run() async throws {
+        // Before any secret is read; a failure is reported once logging is set up.
+        let coreDumpFailure = CoreDumpGuard.engage()
         let commandLine = AuthdCommandLine(
             configFile: config, pamDir: pamDirectory, saslauthdSockets: saslauthdSockets, dovecotSockets: dovecotSockets,
             controlSocket: control, log: log)
@@ -77,6 +79,7 @@ struct PamMySQLAuthd: AsyncParsableCommand {
             return logger
         }()
         for notice in configuration.notices { logger.log(level: notice.priority.loggerLevel, "\(notice.message)") }
+        if let coreDumpFailure { logger.warning("core dumps not disabled: \(coreDumpFailure)") }
         let holder = ConfigurationHolder(configuration, logger: logger)
         if checkConfig {
             throw ExitCode(ConfigurationCheck.run(holder, logger: logger) ? 0 : 1)

@@ -162,12 +162,17 @@ class AuthDaemon:
             self.stop()
             return None
 
+    # True: the daemon starts with this process's core limit instead of the harness's 0 (the
+    # test that the daemon sets its own limit to 0).
+    inherit_core_limit = False
+
     def launch(self) -> None:
         out = open(self.out_path, "ab")
         try:
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=out,
                                          stderr=subprocess.STDOUT, start_new_session=True,
-                                         env=ph.child_env(), preexec_fn=ph._no_core_dumps)
+                                         env=ph.child_env(),
+                                         preexec_fn=None if self.inherit_core_limit else ph._no_core_dumps)
         finally:
             out.close()
         _live.add(self)

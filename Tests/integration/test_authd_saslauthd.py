@@ -369,3 +369,30 @@ def test_log_holds_no_secret(authd, mariadb):
     for secret in (PW, WRONG, "pw-dave", "pw-carol", mariadb.db_password, "p" * 256):
         assert secret not in text, f"secret in the daemon's log: {secret[:3]}…"
     assert authd.running
+
+
+
+def test_no_core_file_can_carry_the_passwords(mariadb):
+    """The daemon holds every service's database password: its RLIMIT_CORE is 0 (soft and
+    hard) even when started with core files allowed (this test raises its own soft limit to
+    the hard one first, and the daemon inherits it)."""
+    import resource
+    from pathlib import Path
+    saved = resource.getrlimit(resource.RLIMIT_CORE)
+    resource.setrlimit(resource.RLIMIT_CORE, (saved[1], saved[1]))
+    d = AuthDaemon(services(mariadb))
+    d.inherit_core_limit = True
+    try:
+        d.start()
+    finally:
+        resource.setrlimit(resource.RLIMIT_CORE, saved)
+    try:
+        assert saved[1] != 0, "the test needs a hard core limit above 0 to show anything"
+        limits = Path(f"/proc/{d.proc.pid}/limits").read_text()
+        line = next(l for l in limits.splitlines() if l.startswith("Max core file size"))
+        assert line.split()[4:6] == ["0", "0"], line
+    finally:
+        d.stop()
+        text = d.log_text()
+        d.destroy()
+    assert "core dumps not disabled" not in text
