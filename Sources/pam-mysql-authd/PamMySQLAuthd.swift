@@ -48,6 +48,14 @@ struct PamMySQLAuthd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("syslog, stderr or a file (default: syslog, plus stderr on a terminal).", valueName: "WHERE"))
     var log: String?
 
+    @Option(
+        name: .customLong("cache-ttl"),
+        help: ArgumentHelp("Turn on the verification and result caches with this TTL (off by default).", valueName: "SECONDS"))
+    var cacheTTL: String?
+
+    @Option(help: ArgumentHelp("Serve Prometheus metrics on HOST:PORT (loopback unless metrics_public = yes).", valueName: "HOST:PORT"))
+    var metrics: String?
+
     @Flag(name: .customLong("check-config"), help: "Read the configuration, report, and exit (0 when usable).")
     var checkConfig = false
 
@@ -56,7 +64,7 @@ struct PamMySQLAuthd: AsyncParsableCommand {
         let coreDumpFailure = CoreDumpGuard.engage()
         let commandLine = AuthdCommandLine(
             configFile: config, pamDir: pamDirectory, saslauthdSockets: saslauthdSockets, dovecotSockets: dovecotSockets,
-            controlSocket: control, log: log)
+            controlSocket: control, log: log, cacheTTL: cacheTTL, metrics: metrics)
         // The configuration comes first: it says where to log. Its errors go to standard error.
         let configuration: AuthdConfiguration
         switch AuthdConfigurationLoader.load(commandLine) {

@@ -16,10 +16,14 @@ public struct AuthdCommandLine: Sendable, Equatable {
     public var controlSocket: String?
     /// `--log syslog|stderr|/path/file`.
     public var log: String?
+    /// `--cache-ttl SECONDS`: both caches on, with that TTL.
+    public var cacheTTL: String?
+    /// `--metrics HOST:PORT`.
+    public var metrics: String?
 
     public init(
         configFile: String? = nil, pamDir: String? = nil, saslauthdSockets: [String] = [], dovecotSockets: [String] = [],
-        controlSocket: String? = nil, log: String? = nil
+        controlSocket: String? = nil, log: String? = nil, cacheTTL: String? = nil, metrics: String? = nil
     ) {
         self.configFile = configFile
         self.pamDir = pamDir
@@ -27,5 +31,7 @@ public struct AuthdCommandLine: Sendable, Equatable {
         self.dovecotSockets = dovecotSockets
         self.controlSocket = controlSocket
         self.log = log
+        self.cacheTTL = cacheTTL
+        self.metrics = metrics
     }
 }

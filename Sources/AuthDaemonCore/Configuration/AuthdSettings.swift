@@ -13,6 +13,11 @@ public struct AuthdSettings: Sendable, Equatable {
     /// Refuse PLAIN and LOGIN on a Dovecot connection whose request lacks `secured`.
     public var requireSecured = false
     public var limits = AuthdLimits()
+    public var cache = CacheSettings()
+    /// nil: no metrics endpoint.
+    public var metrics: MetricsEndpoint?
+    /// `metrics_public = yes`: the endpoint may listen on a non-loopback address.
+    public var metricsPublic = false
     /// Mode and ownership for sockets named on the command line (from `[daemon]`).
     var saslauthdSocketDefaults = AuthdSocket(path: "", mode: AuthdSocket.saslauthdDefaultMode)
     var dovecotSocketDefaults = AuthdSocket(path: "", mode: AuthdSocket.dovecotDefaultMode)

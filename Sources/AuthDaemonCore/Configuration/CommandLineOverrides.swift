@@ -47,5 +47,21 @@ enum CommandLineOverrides {
         if let log = commandLine.log {
             if let target = SettingValue.logTarget(log) { settings.log = target } else { fail("--log", SettingValue.logExpected) }
         }
+        if let ttl = commandLine.cacheTTL {
+            if let duration = SettingValue.seconds(ttl, milliseconds: CacheSettings.ttlMilliseconds), duration > .zero {
+                settings.cache.ttl = duration
+                settings.cache.verification = true
+                settings.cache.result = true
+            } else {
+                fail("--cache-ttl", "seconds from 1 to 86400")
+            }
+        }
+        if let metrics = commandLine.metrics {
+            if let endpoint = MetricsEndpoint(parsing: metrics) {
+                settings.metrics = endpoint
+            } else {
+                fail("--metrics", MetricsEndpoint.expected)
+            }
+        }
     }
 }

@@ -66,6 +66,15 @@ enum DaemonSection {
             "request_timeout", 100...8000, \.settings.limits.requestTimeout,
             expected: "seconds from 0.1 to 8 (Postfix gives up after 10)"),
         seconds("queue_timeout", 10...8000, \.settings.limits.queueTimeout, expected: "seconds from 0.01 to 8"),
+        flag("verification_cache", \.settings.cache.verification), flag("result_cache", \.settings.cache.result),
+        seconds("cache_ttl", 1000...86_400_000, \.settings.cache.ttl, expected: "seconds from 1 to 86400"),
+        seconds("cache_negative_ttl", CacheSettings.ttlMilliseconds, \.settings.cache.negativeTTL, expected: "seconds from 0 to 86400"),
+        number("cache_size", 1...10_000_000, \.settings.cache.size, unit: "a number of entries"),
+        flag("cache_stale_if_error", \.settings.cache.staleIfError),
+        Key(name: "metrics") { collected, value in
+            MetricsEndpoint(parsing: value).map { collected.settings.metrics = $0 } == nil ? MetricsEndpoint.expected : nil
+        },
+        flag("metrics_public", \.settings.metricsPublic),
     ]
 
     static var keys: [String] { table.map(\.name) }
@@ -109,6 +118,12 @@ enum DaemonSection {
             errors.append(
                 AuthdConfigurationError(
                     file: path, key: "queue_timeout", problem: .conflict("queue_timeout must be shorter than request_timeout")))
+        }
+        if let metrics = settings.metrics, !metrics.isLoopback, !settings.metricsPublic {
+            errors.append(
+                AuthdConfigurationError(
+                    file: path, key: "metrics",
+                    problem: .conflict("metrics on \(metrics.text) is not a loopback address; set metrics_public = yes to allow it")))
         }
         var paths: Set<String> = []
         for socket in settings.saslauthdSockets + settings.dovecotSockets + [settings.controlSocket]
