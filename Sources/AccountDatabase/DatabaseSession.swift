@@ -245,7 +245,9 @@ package final class DatabaseSession {
                     return .failure(
                         DatabaseError(
                             kind: .unavailable, code: error.code,
-                            message: "no server of the host list could serve the statement (\(servers.count) tried: \(identity.serversDescription))"))
+                            message:
+                                "no server of the host list could serve the statement (\(servers.count) tried: \(identity.serversDescription))"
+                        ))
                 }
             default:
                 return result

@@ -133,10 +133,15 @@ final class DatabaseErrorRuleTests: XCTestCase {
         XCTAssertEqual(login(session(fake, hosts: "a:1,b:2,c:3")), .accepted(.passwordVerified))
         XCTAssertTrue(
             logged.lines.contains {
-                $0 == (.err, "MySQL error (WSREP has not yet prepared node for application use) from server 1 of 3 (a port 1): it cannot serve, trying the next server (skipped for 30 s)")
+                $0 == (
+                    .err,
+                    "MySQL error (WSREP has not yet prepared node for application use) from server 1 of 3 (a port 1): it cannot serve, trying the next server (skipped for 30 s)"
+                )
             }, "\(logged.messages)")
         XCTAssertTrue(
-            logged.lines.contains { $0 == (.warning, "using server 2 of 3 (b port 2): a port 1 could not serve the statement (skipped for 30 s)") },
+            logged.lines.contains {
+                $0 == (.warning, "using server 2 of 3 (b port 2): a port 1 could not serve the statement (skipped for 30 s)")
+            },
             "\(logged.messages)")
     }
 
@@ -180,7 +185,8 @@ final class DatabaseErrorRuleTests: XCTestCase {
     }
 
     func testADeadlockSentAgainKeepsTheConnection() {
-        let deadlock = DatabaseError(statementErrorCode: 1213, message: "Deadlock found when trying to get lock; try restarting transaction")
+        let deadlock = DatabaseError(
+            statementErrorCode: 1213, message: "Deadlock found when trying to get lock; try restarting transaction")
         let fake = servers(failing: 0, with: deadlock, once: true)
         let only = session(fake, hosts: "a:1")
         XCTAssertEqual(login(only), .accepted(.passwordVerified))

@@ -30,6 +30,7 @@ import os
 import secrets
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -71,6 +72,23 @@ class GaleraNode(ph.MariaDB):
         self.ist_port = ph.free_port()
         self.sst_port = ph.free_port()
         self.bootstrap = False
+        # Its own tmpdir (temporary tables, SST scratch files): a file another process removes
+        # from /tmp under a running mariadb-install-db fails it.
+        self.tmpdir = basedir / "tmp"
+
+    def _install(self) -> None:
+        self._make_tmpdir()
+        proc = subprocess.run(
+            ["mariadb-install-db", "--no-defaults", "--user=mysql", f"--datadir={self.datadir}",
+             "--auth-root-authentication-method=socket", "--skip-test-db", f"--tmpdir={self.tmpdir}"],
+            capture_output=True, text=True, timeout=120, env=ph.child_env(),
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"mariadb-install-db failed:\n{proc.stdout}\n{proc.stderr}")
+
+    def _make_tmpdir(self) -> None:
+        self.tmpdir.mkdir(exist_ok=True)
+        shutil.chown(self.tmpdir, "mysql", "mysql")
 
     def wsrep_args(self) -> list[str]:
         provider_options = (
@@ -86,7 +104,7 @@ class GaleraNode(ph.MariaDB):
             f"--wsrep-provider-options={provider_options}",
             "--wsrep-sst-method=rsync", f"--wsrep-sst-receive-address=127.0.0.1:{self.sst_port}",
             "--binlog-format=ROW", "--innodb-autoinc-lock-mode=2", "--default-storage-engine=InnoDB",
-            "--innodb-buffer-pool-size=32M", "--innodb-flush-log-at-trx-commit=0",
+            "--innodb-buffer-pool-size=32M", "--innodb-flush-log-at-trx-commit=0", f"--tmpdir={self.tmpdir}",
         ]
         if self.bootstrap:
             args.append("--wsrep-new-cluster")
@@ -95,6 +113,7 @@ class GaleraNode(ph.MariaDB):
     def start(self, timeout: float = 120) -> None:
         """Starts the node and waits until it is Synced with the cluster (a joiner answers
         `ping` only after its SST)."""
+        self._make_tmpdir()
         self.extra_args = self.wsrep_args()
         super().start(timeout=timeout)
         self.wait_synced(timeout)
