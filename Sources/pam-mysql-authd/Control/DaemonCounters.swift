@@ -12,6 +12,7 @@ final class DaemonCounters: Sendable {
         var openConnections: UInt64 = 0
         var acceptedConnections: UInt64 = 0
         var requests: [ControlStatus.RequestKey: UInt64] = [:]
+        var databaseFailovers: UInt64 = 0
     }
 
     private let values = Mutex(Values())
@@ -34,6 +35,16 @@ final class DaemonCounters: Sendable {
         let key = ControlStatus.RequestKey(protocolName: protocolName, result: result)
         values.withLock { $0.requests[key, default: 0] += 1 }
     }
+
+    /// A login's session marked `servers` servers of its `host` list as failed (refused
+    /// connection, timeout, or a Galera node outside the primary component answering ER 1047)
+    /// and went on to the next: the database is degraded although logins still succeed.
+    func databaseFailover(servers: Int) {
+        values.withLock { $0.databaseFailovers += UInt64(max(servers, 0)) }
+    }
+
+    /// Servers marked as failed since start-up (`databaseFailover`), for status and metrics.
+    var databaseFailovers: UInt64 { values.withLock { $0.databaseFailovers } }
 
     func snapshot() -> ControlStatus {
         let uptime = DaemonCounters.monotonicSeconds() - started
