@@ -48,6 +48,10 @@ package final class DatabaseSession {
     /// the same transaction (one SELECT per login instead of two).
     package var accountRow: AccountRow?
 
+    /// How many times this session marked a server of its `host` list as failed since the
+    /// last `takeServersMarkedFailed()` (the daemon counts failovers for its operator).
+    private var serversMarkedFailed = 0
+
     private var connection: (any DatabaseConnection)?
     private let pool: ConnectionPool
     private let failover: FailoverTable
@@ -80,6 +84,12 @@ package final class DatabaseSession {
         if poolsConnections { pool.checkIn(current) }
     }
 
+    /// The servers marked as failed since the last call, and the count reset.
+    package func takeServersMarkedFailed() -> Int {
+        defer { serversMarkedFailed = 0 }
+        return serversMarkedFailed
+    }
+
     /// Closes this session's connection (`disconnect_every_op`, or after a connection failure).
     package func drop() {
         connection = nil
@@ -91,12 +101,12 @@ package final class DatabaseSession {
     /// connection to a later server is given up once an earlier one is due to be tried again.
     private func acquire(fresh: Bool = false) -> Result<(connection: any DatabaseConnection, reused: Bool), DatabaseError> {
         if let current = connection {
-            if current.isUsableInThisProcess, current.serves(identity), !preferEarlierServer(than: current) {
+            if current.isUsableInThisProcess, current.serves(identity), !preferOtherServer(than: current) {
                 return .success((current, true))
             }
             connection = nil
             if current.isUsableInThisProcess, current.serves(identity) {
-                log.trace("leaving server \(current.serverIndex + 1) for an earlier one that is due to be retried")
+                log.trace("leaving server \(current.serverIndex + 1): it failed recently, or an earlier one is due to be retried")
             } else if current.isUsableInThisProcess {
                 if poolsConnections { pool.checkIn(current) }
             } else {
@@ -104,12 +114,14 @@ package final class DatabaseSession {
             }
         }
         if !fresh, poolsConnections, let pooled = pool.checkOut(identity) {
-            if !preferEarlierServer(than: pooled) {
+            if !preferOtherServer(than: pooled) {
                 log.trace("reusing an open connection to \(pooled.identity.servers[pooled.serverIndex].description)")
                 connection = pooled
                 return .success((pooled, true))
             }
-            log.trace("closing an open connection to server \(pooled.serverIndex + 1): an earlier one is due to be retried")
+            log.trace(
+                "closing an open connection to server \(pooled.serverIndex + 1): it failed recently, or an earlier one is due to be retried"
+            )
         }
         return openFirstAnswering().map { opened in
             connection = opened
@@ -117,11 +129,18 @@ package final class DatabaseSession {
         }
     }
 
-    /// Whether `connection` goes to a later server of its list while an earlier one is not
-    /// (or no longer) marked as failed.
-    private func preferEarlierServer(than connection: any DatabaseConnection) -> Bool {
-        guard connection.serverIndex > 0 else { return false }
-        return failover.skipped(connection.identity.servers[..<connection.serverIndex]).contains(false)
+    /// Whether `connection` should be given up for another server of its list: it goes to a
+    /// later server while an earlier one is not (or no longer) marked as failed, or its own
+    /// server is marked as failed (it stopped answering on another connection) while another
+    /// is not. Without the second rule every pooled connection to a frozen server would cost
+    /// its own timeout before the session moved on.
+    private func preferOtherServer(than connection: any DatabaseConnection) -> Bool {
+        let servers = connection.identity.servers
+        guard servers.count > 1 else { return false }
+        let skipped = failover.skipped(servers)
+        let index = connection.serverIndex
+        if skipped[..<index].contains(false) { return true }
+        return skipped[index] && skipped.contains(false)
     }
 
     /// Tries the servers in order, each with the connect timeout; those that failed within
@@ -135,7 +154,8 @@ package final class DatabaseSession {
         }
         var failed: [Int] = []
         var lastError: DatabaseError?
-        for index in failover.order(servers) {
+        let order = failover.order(servers)
+        for (position, index) in order.enumerated() {
             let server = servers[index]
             if let remaining = LoginDeadline.remainingMilliseconds(), remaining <= 0 {
                 // Not tried, so not marked as failed either.
@@ -146,7 +166,10 @@ package final class DatabaseSession {
                 break
             }
             log.trace("connecting to server \(index + 1) of \(servers.count) (\(server.description)) as \(LogText.escaped(identity.user))")
-            switch open(options, identity, index) {
+            // A server with others after it gets half of what is left, so that one that accepts
+            // the TCP connection and never greets (frozen) leaves time for the next.
+            let (opened, _) = LoginDeadline.sharing(parts: position < order.count - 1 ? 2 : 1) { open(options, identity, index) }
+            switch opened {
             case .success(let opened):
                 failover.noteSuccess(of: server)
                 if index > 0 {
@@ -171,6 +194,7 @@ package final class DatabaseSession {
                     continue
                 }
                 failover.noteFailure(of: server, skipFor: options.failoverRetry)
+                serversMarkedFailed += 1
                 failed.append(index)
                 lastError = error
             }
@@ -192,9 +216,25 @@ package final class DatabaseSession {
             case .failure(let error): return .failure(error)
             case .success(let value): acquired = value
             }
-            let result = acquired.connection.execute(sql, parameters: parameters, maximumValueLength: maximumStoredValueLength)
+            // With a `host` list, a reused connection gets half of what is left: a server that
+            // stopped answering (frozen) then costs one share, and the statement is sent once
+            // more, on a fresh connection to the next server, within the login's deadline.
+            let servers = acquired.connection.identity.servers
+            let (result, silent) = LoginDeadline.sharing(parts: acquired.reused && attempt == 0 && servers.count > 1 ? 2 : 1) {
+                acquired.connection.execute(sql, parameters: parameters, maximumValueLength: maximumStoredValueLength)
+            }
             if case .failure(let error) = result, error.breaksConnection {
                 drop()
+                if silent {
+                    let index = acquired.connection.serverIndex
+                    failover.noteFailure(of: servers[index], skipFor: options.failoverRetry)
+                    serversMarkedFailed += 1
+                    log(
+                        .err,
+                        "server \(index + 1) of \(servers.count) (\(servers[index].description)) did not answer (\(LogText.escaped(error.message, limit: 256))): trying the others (skipped for \(options.failoverRetry) s)"
+                    )
+                    continue
+                }
                 if error.isLostConnection, acquired.reused, attempt == 0 {
                     log.trace("the open connection was lost (\(LogText.escaped(error.message))); reconnecting once")
                     continue

@@ -12,6 +12,7 @@ final class DaemonCounters: Sendable {
         var openConnections: UInt64 = 0
         var acceptedConnections: UInt64 = 0
         var requests: [ControlStatus.RequestKey: UInt64] = [:]
+        var databaseServersFailed: UInt64 = 0
     }
 
     private let values = Mutex(Values())
@@ -34,6 +35,15 @@ final class DaemonCounters: Sendable {
         let key = ControlStatus.RequestKey(protocolName: protocolName, result: result)
         values.withLock { $0.requests[key, default: 0] += 1 }
     }
+
+    /// A server of a `host` list was marked as failed (it refused, or stopped answering, within
+    /// a login): the logins that follow go to the next server for `failover_retry` seconds.
+    func databaseServerFailed() {
+        values.withLock { $0.databaseServersFailed += 1 }
+    }
+
+    /// How many times `databaseServerFailed()` was called (not yet shown by `status`).
+    var databaseServersFailed: UInt64 { values.withLock { $0.databaseServersFailed } }
 
     func snapshot() -> ControlStatus {
         let uptime = DaemonCounters.monotonicSeconds() - started
