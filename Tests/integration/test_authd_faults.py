@@ -32,6 +32,7 @@ import collections
 import contextlib
 import dataclasses
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -242,14 +243,14 @@ def loaded_daemon(db):
 
 
 def run_fault(daemon: ah.AuthDaemon, fault) -> tuple[list[Answer], float, dict[str, float]]:
-    """Load for 2 s, then `fault(marks)` (which records when the outage began and when the
-    server was back), then 7 s more."""
+    """Load for 1.5 s, then `fault(marks)` (which records when the outage began and when the
+    server was back), then 6 s more."""
     load = Load(daemon.mux, daemon.auth).start()
     marks: dict[str, float] = {}
     try:
-        time.sleep(2)
+        time.sleep(1.5)
         fault(marks)
-        time.sleep(RECOVERY_BOUND + 2)
+        time.sleep(RECOVERY_BOUND + 1)
     finally:
         answers = load.stop()
     return answers, load.t0, marks
@@ -282,16 +283,47 @@ def test_database_stopped_cleanly_and_started_again(db, loaded_daemon):
     assert temporary_during(answers, marks["stopped"], marks["started"]), summary(answers, t0, marks)
 
 
+def burst(mux: Path, count: int) -> list[Answer]:
+    """`count` saslauthd-protocol requests at once (right passwords), each on its own thread:
+    more than the daemon's database threads (12), as many smtpd processes would send."""
+    answers: list[Answer] = []
+    lock = threading.Lock()
+
+    def one(i: int) -> None:
+        start = time.monotonic()
+        try:
+            reply = ah.SaslauthdClient(mux).request([USERS[i % len(USERS)], RIGHT, "smtp", ""], timeout=CLIENT_TIMEOUT)
+            result = {"OK": "ok", "NO": "no", "EMPTY": "temp", "CLOSED": "temp", "TIMEOUT": "timeout"}.get(reply.kind, "bad")
+        except OSError:
+            result = "unreachable"
+        with lock:
+            answers.append(Answer("burst", "right", result, start, time.monotonic()))
+
+    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(CLIENT_TIMEOUT + 5)
+    return answers
+
+
 def test_database_frozen_longer_than_the_request_timeout(db, loaded_daemon):
+    burst_answers: list[Answer] = []
+
     def fault(marks):
         with ah.frozen(db):
             marks["freeze"] = time.monotonic()
-            time.sleep(9)  # longer than the request timeout (7.5 s)
+            # Three times the database threads at once, on top of the load: the ones that
+            # wait for a thread are bounded too.
+            burst_answers.extend(burst(loaded_daemon.mux, 36))
+            time.sleep(max(0.0, marks["freeze"] + 9 - time.monotonic()))  # longer than the request timeout (7.5 s)
         marks["thawed"] = time.monotonic()
 
     answers, t0, marks = run_fault(loaded_daemon, fault)
-    assert_bounds(answers, t0, marks, outage="freeze", back="thawed", context=loaded_daemon.log_text()[-3000:])
+    assert len(burst_answers) == 36, summary(burst_answers, t0, marks)
+    assert_bounds(answers + burst_answers, t0, marks, outage="freeze", back="thawed", context=loaded_daemon.log_text()[-3000:])
     assert temporary_during(answers, marks["freeze"], marks["thawed"]), summary(answers, t0, marks)
+    assert all(a.result == "temp" for a in burst_answers), summary(burst_answers, t0, marks)
 
 
 def test_database_killed_and_restarted(db, loaded_daemon):
@@ -367,6 +399,10 @@ def test_primary_frozen_logins_go_on_through_the_replica(cluster):
         answers, t0, marks = run_fault(d, fault)
         primary.thaw()
         assert_bounds(answers, t0, marks, outage="freeze", back="freeze", context=d.log_text()[-3000:])
+        # Not even a temporary failure: the requests in flight on the frozen primary went to the
+        # replica after half their deadline, and the others straight to it.
+        assert temporary_during(answers, 0, float("inf")) == [], summary(answers, t0, marks)
+        assert "server 1 of 2" in d.log_text() and "did not answer" in d.log_text(), d.log_text()[-3000:]
     finally:
         d.destroy()
 
@@ -382,6 +418,7 @@ def test_primary_killed_logins_go_on_through_the_replica(cluster):
 
         answers, t0, marks = run_fault(d, fault)
         assert_bounds(answers, t0, marks, outage="kill", back="kill", context=d.log_text()[-3000:])
+        assert temporary_during(answers, 0, float("inf")) == [], summary(answers, t0, marks)
         # The replica answered (its own counter of statements), and the daemon said why.
         assert int(replica.sql("SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'", database=None)[0][1]) > 0
         assert "using server 2 of 2" in d.log_text(), d.log_text()[-3000:]
@@ -435,15 +472,6 @@ class Supervisor:
             out.close()
         self.starts += 1
 
-    def wait_serving(self, timeout: float = 10) -> None:
-        """Until the daemon (this start of it) logged that it serves."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.describe()
-            if self.log_text().count("serving") + self.log_text().count("listening") >= self.starts:
-                return
-            time.sleep(0.05)
-
     def kill(self) -> None:
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(10)
@@ -489,8 +517,6 @@ def supervised(db):
         yield sup
     finally:
         sup.close()
-        import shutil
-
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -536,13 +562,12 @@ def test_daemon_killed_during_smtp_auth_gives_454_then_235(db):
     root = mc.MailRoot()
     private = root.spool / "private"
     private.mkdir(mode=0o700)
-    shutil_chown = __import__("shutil").chown
-    shutil_chown(private, "postfix", "root")
+    shutil.chown(private, "postfix", "root")
     base = root.private_run_dir("authd")
     (base / "pam.d").mkdir(exist_ok=True)
     (base / "pam.d" / "smtp").write_text("\n".join(ah.service_lines(db)) + "\n")
     sup = Supervisor(base, base / "pam.d", [("dovecot", private / "auth")])
-    shutil_chown(private / "auth", "postfix", "postfix")
+    shutil.chown(private / "auth", "postfix", "postfix")
     os.chmod(private / "auth", 0o660)
     pf = None
     try:
