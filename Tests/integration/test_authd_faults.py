@@ -591,10 +591,13 @@ def test_daemon_killed_during_smtp_auth_gives_454_then_235(db):
             sup.kill()
             th.join(30)
         smtp = result["smtp"]
+        print(f"swaks: {smtp.reply_after('AUTH PLAIN') or smtp.auth_code()} after {result['elapsed']:.2f} s")
         assert smtp.auth_code() == "454", smtp.describe() + sup.describe()
-        assert result["elapsed"] < ANSWER_BOUND, smtp.describe()
+        # The kill, not the frozen database, ended it: the daemon would have answered its own
+        # temporary failure only after 6 s, and logged it.
+        assert result["elapsed"] < 5, smtp.describe()
+        assert USERS[0] not in sup.log_text()[mark:], sup.log_text()[mark:]
         assert "Connection lost to authentication server" in pf.log_text(), pf.log_text()[-2000:]
-        assert mark <= len(sup.log_text())
         # Restarted on the kept socket: 235 for the right password, 535 for the wrong one.
         sup.start()
         r = pf.smtp(auth="PLAIN", user=USERS[0], password=RIGHT)
