@@ -147,7 +147,8 @@ class Load:
                 elif reply.command == "OK":
                     result = "ok"
                 elif reply.command == "FAIL":
-                    result = "temp" if "temp" in reply.args or "code" in reply.params and "temp" in reply.params["code"] else "no"
+                    # Even with code=temp_fail: Postfix answers every FAIL with 535.
+                    result = "no"
                 else:
                     result = "bad"
             except TimeoutError:
