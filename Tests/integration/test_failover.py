@@ -196,7 +196,8 @@ def test_a_fresh_process_with_the_primary_down_uses_the_replica(cluster, failove
     assert r.logged("using server 2 of 2", LOG_WARNING), r.describe()
 
 
-def test_a_frozen_primary_costs_half_the_login_timeout_then_the_replica_answers(cluster, pam_service_factory, our_module):
+def test_a_frozen_primary_costs_half_the_login_timeout_then_the_replica_answers(cluster, pam_service_factory,
+                                                                               our_module):
     """The default timeouts (connect, read 5 s; login_timeout 7 s) and a pooled connection to a
     primary that stops answering (SIGSTOP): the statement waits half of the deadline, not the
     whole read timeout, the primary is marked as failed and the login goes on through the
