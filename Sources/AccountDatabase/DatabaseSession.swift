@@ -44,13 +44,14 @@ package final class DatabaseSession {
     /// False in a set-uid host: its connection is closed at the end instead of pooled.
     package var poolsConnections: Bool
 
-    /// How many times this session marked a server of its `host` list as failed (it did not
-    /// connect, or could not serve a statement): a long-lived host counts failovers with it.
-    package private(set) var serversMarkedFailed = 0
-
     /// The status the authentication SELECT already read, for the account check that follows in
     /// the same transaction (one SELECT per login instead of two).
     package var accountRow: AccountRow?
+
+    /// How many times this session marked a server of its `host` list as failed (it did not
+    /// connect, did not answer, or could not serve a statement) since the last
+    /// `takeServersMarkedFailed()`: the daemon counts failovers for its operator.
+    private var serversMarkedFailed = 0
 
     private var connection: (any DatabaseConnection)?
     private let pool: ConnectionPool
@@ -82,6 +83,12 @@ package final class DatabaseSession {
         guard let current = connection else { return }
         connection = nil
         if poolsConnections { pool.checkIn(current) }
+    }
+
+    /// The servers marked as failed since the last call, and the count reset.
+    package func takeServersMarkedFailed() -> Int {
+        defer { serversMarkedFailed = 0 }
+        return serversMarkedFailed
     }
 
     /// Closes this session's connection (`disconnect_every_op`, or after a connection failure).
@@ -150,7 +157,8 @@ package final class DatabaseSession {
         }
         var failed: [Int] = []
         var lastError: DatabaseError?
-        for index in failover.order(servers) where !avoiding.contains(index) {
+        let order = failover.order(servers).filter { !avoiding.contains($0) }
+        for (position, index) in order.enumerated() {
             let server = servers[index]
             if let remaining = LoginDeadline.remainingMilliseconds(), remaining <= 0 {
                 // Not tried, so not marked as failed either.
@@ -161,7 +169,10 @@ package final class DatabaseSession {
                 break
             }
             log.trace("connecting to server \(index + 1) of \(servers.count) (\(server.description)) as \(LogText.escaped(identity.user))")
-            switch open(options, identity, index) {
+            // A server with others after it gets half of what is left, so that one that accepts
+            // the TCP connection and never greets (frozen) leaves time for the next.
+            let (opened, _) = LoginDeadline.sharing(parts: position < order.count - 1 ? 2 : 1) { open(options, identity, index) }
+            switch opened {
             case .success(let opened):
                 failover.noteSuccess(of: server)
                 if !avoiding.isEmpty {
@@ -221,9 +232,28 @@ package final class DatabaseSession {
             case .failure(let error): return .failure(error)
             case .success(let value): acquired = value
             }
-            let result = acquired.connection.execute(sql, parameters: parameters, maximumValueLength: maximumStoredValueLength)
+            // With a `host` list, a reused connection gets half of what is left: a server that
+            // stopped answering (frozen) then costs one share, and the statement is sent once
+            // more, on a fresh connection to the next server, within the login's deadline.
+            let servers = identity.servers
+            let shares: Int64 = acquired.reused && !reconnected && refusing.isEmpty && servers.count > 1 ? 2 : 1
+            let (result, silent) = LoginDeadline.sharing(parts: shares) {
+                acquired.connection.execute(sql, parameters: parameters, maximumValueLength: maximumStoredValueLength)
+            }
             guard case .failure(let error) = result else { return result }
             if error.breaksConnection { drop() }
+            if silent, error.breaksConnection {
+                let index = acquired.connection.serverIndex
+                failover.noteFailure(of: servers[index], skipFor: options.failoverRetry)
+                serversMarkedFailed += 1
+                refusing.append(index)
+                log(
+                    .err,
+                    "server \(index + 1) of \(servers.count) (\(servers[index].description)) did not answer (\(LogText.escaped(error.message, limit: 256))): trying the others (skipped for \(options.failoverRetry) s)"
+                )
+                if refusing.count == servers.count { return result }
+                continue
+            }
             switch error.remedy {
             case .reconnect where acquired.reused && !reconnected:
                 log.trace("the open connection was lost (\(LogText.escaped(error.message))); reconnecting once")
@@ -231,8 +261,7 @@ package final class DatabaseSession {
             case .sendAgain where !sentAgain:
                 log.trace("the server rolled the statement back (\(LogText.escaped(error.message))); sending it once more")
                 sentAgain = true
-            case .tryNextServer where identity.servers.count > 1:
-                let servers = identity.servers
+            case .tryNextServer where servers.count > 1:
                 let index = acquired.connection.serverIndex
                 failover.noteFailure(of: servers[index], skipFor: options.failoverRetry)
                 serversMarkedFailed += 1

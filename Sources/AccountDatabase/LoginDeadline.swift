@@ -26,6 +26,21 @@ package enum LoginDeadline {
         return body()
     }
 
+    /// Runs `body` with the deadline cut to `1/parts` of what is left (when a deadline is set),
+    /// and tells whether that cut deadline passed: with a `host` list, a server that accepts
+    /// connections but answers nothing (frozen, overloaded) costs one share, and the others
+    /// are still tried within the login's deadline instead of after it.
+    /// A share under `minimumMilliseconds` is not cut: `body` gets all that is left.
+    package static func sharing<R>(parts: Int64, minimumMilliseconds: Int64 = 1000, _ body: () -> R) -> (result: R, expired: Bool) {
+        guard parts > 1, let remaining = remainingMilliseconds(), remaining / parts >= minimumMilliseconds else { return (body(), false) }
+        let previous = pthread_getspecific(key)
+        let until = nowMilliseconds() + remaining / parts
+        pthread_setspecific(key, UnsafeRawPointer(bitPattern: UInt(until)))
+        defer { pthread_setspecific(key, previous) }
+        let result = body()
+        return (result, (remainingMilliseconds() ?? 1) <= 0)
+    }
+
     /// Runs `body` (a conversation with the user: a prompt may take minutes) with the deadline
     /// stopped: what was left before is left after. The deadline bounds database work only.
     package static func pausing<R>(_ body: () -> R) -> R {
@@ -51,6 +66,9 @@ package enum LoginDeadline {
         let left = UInt32(clamping: max(1, (remaining + 999) / 1000))
         return min(configured, left)
     }
+
+    /// Monotonic milliseconds, for tests that measure how much of a deadline a step used.
+    package static func nowMillisecondsForTests() -> Int64 { nowMilliseconds() }
 
     static func nowMilliseconds() -> Int64 {
         var now = timespec()

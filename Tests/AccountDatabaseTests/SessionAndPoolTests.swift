@@ -72,6 +72,57 @@ final class SessionAndPoolTests: XCTestCase {
         XCTAssertEqual(failover.order(session.identity.servers), [0, 1], "server 1 was marked as failed")
     }
 
+    /// What a server frozen with SIGSTOP does to an open connection: the statement is sent and
+    /// nothing comes back until the wait is cut (the wait hook's deadline).
+    static func silent(_ sql: String) -> Result<StatementResult, DatabaseError> {
+        while let left = LoginDeadline.remainingMilliseconds(), left > 0 { usleep(10_000) }
+        return .failure(DatabaseError(kind: .unavailable, code: 2013, message: "Lost connection to server during query"))
+    }
+
+    func testASilentServerCostsHalfTheDeadlineAndTheStatementGoesToTheNextServer() {
+        let options = tableOptions(hosts: "a:1,b:2") { $0.failoverRetry = 30 }
+        let first = session(options)
+        XCTAssertNoThrow(try run(first).get())
+        servers.opened[0].answer = Self.silent
+        let started = LoginDeadline.nowMillisecondsForTests()
+        let result = LoginDeadline.with(seconds: 4) { run(first) }
+        let elapsed = LoginDeadline.nowMillisecondsForTests() - started
+        XCTAssertNoThrow(try result.get(), "the statement was not sent again to server 2")
+        XCTAssertEqual(first.connectedServer, .network(host: "b", port: 2))
+        XCTAssertTrue((1900...2600).contains(elapsed), "server 1 took \(elapsed) ms of the 4 s deadline, not half")
+        XCTAssertEqual(failover.order(first.identity.servers), [1, 0], "server 1 was not marked as failed")
+        XCTAssertTrue(logged.messages.contains { $0.hasPrefix("server 1 of 2 (a port 1) did not answer") }, "\(logged.messages)")
+        XCTAssertEqual(first.takeServersMarkedFailed(), 1)
+        XCTAssertEqual(first.takeServersMarkedFailed(), 0)
+    }
+
+    func testAPooledConnectionToAServerMarkedFailedIsLeftForTheNextServer() {
+        let options = tableOptions(hosts: "a:1,b:2") { $0.failoverRetry = 30 }
+        let first = session(options)
+        XCTAssertNoThrow(try run(first).get())
+        first.end()
+        // Another session found server 1 silent: this one does not wait for it again.
+        failover.noteFailure(of: .network(host: "a", port: 1), skipFor: 30)
+        servers.opened[0].answer = Self.silent
+        let second = session(options)
+        let result = LoginDeadline.with(seconds: 4) { run(second) }
+        XCTAssertNoThrow(try result.get())
+        XCTAssertEqual(second.connectedServer, .network(host: "b", port: 2))
+        XCTAssertEqual(servers.opened[0].statements.count, 1, "the statement went to the server marked as failed")
+    }
+
+    func testASilentOnlyServerGetsTheWholeDeadline() {
+        let first = session()
+        XCTAssertNoThrow(try run(first).get())
+        servers.answer = Self.silent
+        let started = LoginDeadline.nowMillisecondsForTests()
+        let result = LoginDeadline.with(seconds: 2) { run(first) }
+        let elapsed = LoginDeadline.nowMillisecondsForTests() - started
+        guard case .failure(let error) = result else { return XCTFail("a silent server answered") }
+        XCTAssertEqual(error.kind, .unavailable)
+        XCTAssertGreaterThanOrEqual(elapsed, 1900, "one server: its statement is not cut to a share")
+    }
+
     func testOneServerIsNotRemembered() {
         servers.refusing = [0]
         _ = run(session())

@@ -194,3 +194,34 @@ def test_a_fresh_process_with_the_primary_down_uses_the_replica(cluster, failove
     r = run_pam_loop(failover_service, "dave", answers=[PW], ops=("auth", "acct"))
     assert r.codes == [PAM_SUCCESS, PAM_SUCCESS], r.describe()
     assert r.logged("using server 2 of 2", LOG_WARNING), r.describe()
+
+
+def test_a_frozen_primary_costs_half_the_login_timeout_then_the_replica_answers(cluster, pam_service_factory,
+                                                                               our_module):
+    """The default timeouts (connect, read 5 s; login_timeout 7 s) and a pooled connection to a
+    primary that stops answering (SIGSTOP): the statement waits half of the deadline, not the
+    whole read timeout, the primary is marked as failed and the login goes on through the
+    replica. Before, the read timeout ate 5 s and the 2 s left were cut short on the frozen
+    primary's connect: PAM_AUTHINFO_UNAVAIL with a healthy replica."""
+    primary, replica = cluster
+    primary.restore()
+    replica.restore()
+    args = primary.pam_args(host=f"{primary.tcp_host},{replica.tcp_host}", crypt=0)
+    svc = pam_service_factory(our_module, [f"auth required {{module}} {args}", f"account required {{module}} {args}"])
+    host = Host(svc)
+    try:
+        assert host.login()[:2] == (PAM_SUCCESS, PAM_SUCCESS)  # a pooled connection to the primary
+        host.new_log()
+        with primary.frozen():
+            auth, acct, seconds = host.login()
+            assert (auth, acct) == (PAM_SUCCESS, PAM_SUCCESS), host.new_log()
+            assert 3.0 <= seconds < 5.0, seconds
+            log = host.new_log()
+            errors = [m for p, m in log if p == LOG_ERR]
+            assert any("server 1 of 2" in m and "did not answer" in m for m in errors), log
+            # Marked: the next login goes straight to the replica.
+            auth, acct, seconds = host.login()
+            assert (auth, acct) == (PAM_SUCCESS, PAM_SUCCESS) and seconds < 1.0, (seconds, host.new_log())
+    finally:
+        primary.restore()
+        host.close()

@@ -12,7 +12,7 @@ final class DaemonCounters: Sendable {
         var openConnections: UInt64 = 0
         var acceptedConnections: UInt64 = 0
         var requests: [ControlStatus.RequestKey: UInt64] = [:]
-        var databaseFailovers: UInt64 = 0
+        var databaseServersFailed: UInt64 = 0
     }
 
     private let values = Mutex(Values())
@@ -36,15 +36,14 @@ final class DaemonCounters: Sendable {
         values.withLock { $0.requests[key, default: 0] += 1 }
     }
 
-    /// A login's session marked `servers` servers of its `host` list as failed (refused
-    /// connection, timeout, or a Galera node outside the primary component answering ER 1047)
-    /// and went on to the next: the database is degraded although logins still succeed.
-    func databaseFailover(servers: Int) {
-        values.withLock { $0.databaseFailovers += UInt64(max(servers, 0)) }
+    /// A server of a `host` list was marked as failed (it refused, or stopped answering, within
+    /// a login): the logins that follow go to the next server for `failover_retry` seconds.
+    func databaseServerFailed() {
+        values.withLock { $0.databaseServersFailed += 1 }
     }
 
-    /// Servers marked as failed since start-up (`databaseFailover`), for status and metrics.
-    var databaseFailovers: UInt64 { values.withLock { $0.databaseFailovers } }
+    /// How many times `databaseServerFailed()` was called (not yet shown by `status`).
+    var databaseServersFailed: UInt64 { values.withLock { $0.databaseServersFailed } }
 
     func snapshot() -> ControlStatus {
         let uptime = DaemonCounters.monotonicSeconds() - started

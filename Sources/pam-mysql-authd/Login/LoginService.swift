@@ -178,6 +178,7 @@ final class LoginService: @unchecked Sendable {
         let found = LoginDeadline.with(seconds: deadlineSeconds(since: started, configured: options.loginTimeout)) {
             session.lookupRow(SQLStatements.userNameQuery(options), parameters: [SecretBytes(attempt.user)])
         }
+        countFailovers(session)
         guard case .success(let row) = found, let value = row.first ?? nil, !value.isEmpty else { return attempt.user }
         return value.withUnsafeBytes { Array($0) }
     }
@@ -230,12 +231,11 @@ final class LoginService: @unchecked Sendable {
         let (session, generation) = shelf.take(key, options: options)
         session.log = databaseLog(attempt, verbose: options.verbose)
         let request = LoginRequest(user: attempt.user, password: attempt.password)
-        let marked = session.serversMarkedFailed
         let found = LoginDeadline.with(seconds: deadlineSeconds(since: started, configured: options.loginTimeout)) {
             session.lookupPassword(request)
         }
-        if session.serversMarkedFailed > marked { counters.databaseFailover(servers: session.serversMarkedFailed - marked) }
         let row = session.accountRow
+        countFailovers(session)
         shelf.put(session, key: key, generation: generation)
         return (.verify(found), row)
     }
@@ -255,11 +255,10 @@ final class LoginService: @unchecked Sendable {
         let (session, generation) = shelf.take(key, options: options)
         session.log = databaseLog(attempt, verbose: options.verbose)
         session.accountRow = row
-        let marked = session.serversMarkedFailed
         let decision = LoginDeadline.with(seconds: deadlineSeconds(since: started, configured: options.loginTimeout)) {
             session.decideAccount(user: attempt.user)
         }
-        if session.serversMarkedFailed > marked { counters.databaseFailover(servers: session.serversMarkedFailed - marked) }
+        countFailovers(session)
         shelf.put(session, key: key, generation: generation)
         return LoginVerdictMapping.verdict(decision, user: attempt.user)
     }
@@ -288,6 +287,11 @@ final class LoginService: @unchecked Sendable {
         let elapsed = (NIODeadline.now() - started).nanoseconds / 1_000_000
         let left = limits.requestTimeoutMilliseconds - elapsed - 750
         return min(configured, UInt32(clamping: max(1, left / 1000)))
+    }
+
+    /// The servers the session gave up on during the step, for the operator's counters.
+    private func countFailovers(_ session: DatabaseSession) {
+        for _ in 0..<session.takeServersMarkedFailed() { counters.databaseServerFailed() }
     }
 
     private func databaseLog(_ attempt: LoginAttempt, verbose: Bool) -> DatabaseLog {
