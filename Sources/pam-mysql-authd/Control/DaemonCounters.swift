@@ -12,7 +12,11 @@ final class DaemonCounters: Sendable {
         var openConnections: UInt64 = 0
         var acceptedConnections: UInt64 = 0
         var requests: [ControlStatus.RequestKey: UInt64] = [:]
+        var caches: [ControlStatus.CacheKey: UInt64] = [:]
     }
+
+    private static let verificationHits = ControlStatus.CacheKey(cache: "verification", event: "hits")
+    private static let verificationMisses = ControlStatus.CacheKey(cache: "verification", event: "misses")
 
     private let values = Mutex(Values())
     private let started = DaemonCounters.monotonicSeconds()
@@ -35,12 +39,23 @@ final class DaemonCounters: Sendable {
         values.withLock { $0.requests[key, default: 0] += 1 }
     }
 
+    /// The verification cache answered a login: the password was not hashed again.
+    func verificationCacheHit() {
+        values.withLock { $0.caches[Self.verificationHits, default: 0] += 1 }
+    }
+
+    /// The verification cache had no entry for a login it could have answered (then the
+    /// password was hashed as usual).
+    func verificationCacheMiss() {
+        values.withLock { $0.caches[Self.verificationMisses, default: 0] += 1 }
+    }
+
     func snapshot() -> ControlStatus {
         let uptime = DaemonCounters.monotonicSeconds() - started
         return values.withLock {
             ControlStatus(
                 uptimeSeconds: uptime, openConnections: $0.openConnections,
-                acceptedConnections: $0.acceptedConnections, requests: $0.requests)
+                acceptedConnections: $0.acceptedConnections, requests: $0.requests, caches: $0.caches)
         }
     }
 
