@@ -58,7 +58,8 @@ extension DatabaseSession {
         else { return nil }
         let answer = use.cache.answer(probe, ttlMilliseconds: use.ttlMilliseconds)
         if case .hit = answer {
-            log.trace("verification cache hit: the password verified against this stored value before (\(options.crypt.label)), not hashed again")
+            log.trace(
+                "verification cache hit: the password verified against this stored value before (\(options.crypt.label)), not hashed again")
         } else {
             log.trace("verification cache miss")
         }

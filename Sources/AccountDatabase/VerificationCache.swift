@@ -33,7 +33,7 @@ package final class VerificationCache: @unchecked Sendable {
 
     /// Service and user, exact bytes: `ALICE` and `alice` (one row under a `_ci` collation)
     /// are two entries.
-    private struct EntryKey: Hashable {
+    fileprivate struct EntryKey: Hashable {
         let service: String
         let user: [UInt8]
     }
@@ -98,7 +98,9 @@ package final class VerificationCache: @unchecked Sendable {
 
     /// The fingerprint and digest of this login: `stored` is the value the SELECT returned now,
     /// `password` the typed one. nil only if libcrypto fails (then the caller verifies as usual).
-    package func probe(service: String, request: LoginRequest, password: SecretBytes, stored: SecretBytes, options: ModuleOptions)
+    package func probe(
+        service: String, request: LoginRequest, password: SecretBytes, stored: SecretBytes, options: ModuleOptions
+    )
         -> Probe?
     {
         let fingerprint = digest.authenticate { message in
@@ -121,7 +123,8 @@ package final class VerificationCache: @unchecked Sendable {
             message.appendField(password)
         }
         guard let passwordDigest else { return nil }
-        return Probe(cache: self, key: EntryKey(service: service, user: request.user), fingerprint: fingerprint, passwordDigest: passwordDigest)
+        return Probe(
+            cache: self, key: EntryKey(service: service, user: request.user), fingerprint: fingerprint, passwordDigest: passwordDigest)
     }
 
     /// Whether `probe` matches the entry of its service and user, made less than

@@ -269,7 +269,9 @@ final class VerificationCacheTests: XCTestCase {
             for round in 0..<500 {
                 let user = Array("user\((round + thread) % 12)".utf8)
                 let login = LoginRequest(user: user, password: request.password)
-                guard let probe = cache.probe(service: "smtp", request: login, password: SecretBytes(Array("pw".utf8)), stored: stored, options: options)
+                guard
+                    let probe = cache.probe(
+                        service: "smtp", request: login, password: SecretBytes(Array("pw".utf8)), stored: stored, options: options)
                 else { continue }
                 if case .miss(let missed) = cache.answer(probe, ttlMilliseconds: 60_000) { missed.rememberVerified() }
                 if round % 97 == 0 { cache.flush(service: nil, user: user) }

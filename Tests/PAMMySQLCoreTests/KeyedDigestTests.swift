@@ -75,11 +75,11 @@ final class KeyedDigestTests: XCTestCase {
                 $0.appendField("a")
                 $0.appendField("b")
             })
-        let a_b = try XCTUnwrap(
+        let abSplitLate = try XCTUnwrap(
             digest.authenticate {
                 $0.appendField("ab")
                 $0.appendField("")
             })
-        XCTAssertFalse(ab.constantTimeEquals(a_b))
+        XCTAssertFalse(ab.constantTimeEquals(abSplitLate))
     }
 }
