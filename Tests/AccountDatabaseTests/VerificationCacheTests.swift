@@ -17,6 +17,8 @@ final class VerificationCacheTests: XCTestCase {
 
     let clock = FakeClock()
     var servers: [FakeServers] = []
+    /// The logs outlive their sessions (the sink holds them unowned).
+    var logs: [LogLines] = []
     /// What the fake table holds for alice now (the second column is the password).
     var stored: String? = helloHash
 
@@ -28,6 +30,7 @@ final class VerificationCacheTests: XCTestCase {
     func session(crypt: CryptMode = .crypt, log: LogLines, _ extra: (inout ModuleOptions) -> Void = { _ in }) -> DatabaseSession {
         let servers = FakeServers()
         self.servers.append(servers)
+        logs.append(log)
         servers.answer = { [unowned self] _ in FakeServers.rows(stored == nil ? 0 : 1, ["0", stored]) }
         var traced = log.log
         traced.verbose = true
@@ -262,13 +265,13 @@ final class VerificationCacheTests: XCTestCase {
 
     func testThreadsShareOneCacheSafely() throws {
         let cache = try makeCache(capacity: 8)
-        let request = Self.request("pw")
-        let stored = SecretBytes(Array("pw".utf8))
-        let options = tableOptions(crypt: .plain)
         DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            // Each thread its own values: only the cache is shared.
+            let stored = SecretBytes(Array("pw".utf8))
+            let options = tableOptions(crypt: .plain)
             for round in 0..<500 {
                 let user = Array("user\((round + thread) % 12)".utf8)
-                let login = LoginRequest(user: user, password: request.password)
+                let login = LoginRequest(user: user, password: SecretBytes(Array("pw".utf8)))
                 guard
                     let probe = cache.probe(
                         service: "smtp", request: login, password: SecretBytes(Array("pw".utf8)), stored: stored, options: options)
