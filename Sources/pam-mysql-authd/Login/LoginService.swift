@@ -115,6 +115,12 @@ final class LoginService: @unchecked Sendable {
         try? await databasePool.shutdownGracefully()
         try? await hashingPool.shutdownGracefully()
         shelf.removeAll()
+        // Entries zeroed now; the key goes with the last reference (libcrypto cleanses its
+        // contexts when they are freed).
+        verificationCache.withLockedValue { current -> VerificationCache? in
+            defer { current = nil }
+            return current?.cache
+        }?.removeAll()
     }
 
     var pendingCount: Int { pending.withLockedValue { $0 } }
