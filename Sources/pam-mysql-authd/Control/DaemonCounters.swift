@@ -13,6 +13,7 @@ final class DaemonCounters: Sendable {
         var acceptedConnections: UInt64 = 0
         var requests: [ControlStatus.RequestKey: UInt64] = [:]
         var caches: [ControlStatus.CacheKey: UInt64] = [:]
+        var databaseFailovers: UInt64 = 0
     }
 
     private static let verificationHits = ControlStatus.CacheKey(cache: "verification", event: "hits")
@@ -49,6 +50,16 @@ final class DaemonCounters: Sendable {
     func verificationCacheMiss() {
         values.withLock { $0.caches[Self.verificationMisses, default: 0] += 1 }
     }
+
+    /// A login's session marked `servers` servers of its `host` list as failed (refused
+    /// connection, timeout, or a Galera node outside the primary component answering ER 1047)
+    /// and went on to the next: the database is degraded although logins still succeed.
+    func databaseFailover(servers: Int) {
+        values.withLock { $0.databaseFailovers += UInt64(max(servers, 0)) }
+    }
+
+    /// Servers marked as failed since start-up (`databaseFailover`), for status and metrics.
+    var databaseFailovers: UInt64 { values.withLock { $0.databaseFailovers } }
 
     func snapshot() -> ControlStatus {
         let uptime = DaemonCounters.monotonicSeconds() - started

@@ -289,9 +289,11 @@ final class LoginService: @unchecked Sendable {
         let (session, generation) = shelf.take(key, options: options)
         session.log = databaseLog(attempt, verbose: options.verbose)
         let request = LoginRequest(user: attempt.user, password: attempt.password)
+        let marked = session.serversMarkedFailed
         let found = LoginDeadline.with(seconds: deadlineSeconds(since: started, configured: options.loginTimeout)) {
             session.lookupPassword(request)
         }
+        if session.serversMarkedFailed > marked { counters.databaseFailover(servers: session.serversMarkedFailed - marked) }
         let row = session.accountRow
         shelf.put(session, key: key, generation: generation)
         guard let cached = verificationCache.withLockedValue({ $0 }) else { return (.verify(found, nil), row) }
@@ -327,9 +329,11 @@ final class LoginService: @unchecked Sendable {
         let (session, generation) = shelf.take(key, options: options)
         session.log = databaseLog(attempt, verbose: options.verbose)
         session.accountRow = row
+        let marked = session.serversMarkedFailed
         let decision = LoginDeadline.with(seconds: deadlineSeconds(since: started, configured: options.loginTimeout)) {
             session.decideAccount(user: attempt.user)
         }
+        if session.serversMarkedFailed > marked { counters.databaseFailover(servers: session.serversMarkedFailed - marked) }
         shelf.put(session, key: key, generation: generation)
         return LoginVerdictMapping.verdict(decision, user: attempt.user)
     }
