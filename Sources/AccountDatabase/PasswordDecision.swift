@@ -34,8 +34,36 @@ extension DatabaseSession {
     /// scheme of `crypt=` compares the password with the stored value. With `query` the SELECT
     /// is the administrator's, its Dovecot variables bound as parameters. Logs each refusal and
     /// failure once, with pam_mysql's texts.
-    package func decideLogin(_ request: LoginRequest) -> LoginDecision {
-        Self.verifyPassword(request, lookup: lookupPassword(request), options: options, log: log)
+    /// With `cache` (the module's `verify_cache`), a password that verified against the same
+    /// stored value before is not hashed again (`VerificationCache`).
+    package func decideLogin(_ request: LoginRequest, cache: VerificationCacheUse? = nil) -> LoginDecision {
+        let lookup = lookupPassword(request)
+        switch Self.consultVerificationCache(cache, request: request, lookup: lookup, options: options, log: log) {
+        case .hit: return .accepted(.passwordVerified)
+        case .miss(let probe): return Self.verifyPassword(request, lookup: lookup, options: options, log: log, remembering: probe)
+        case nil: return Self.verifyPassword(request, lookup: lookup, options: options, log: log)
+        }
+    }
+
+    /// The verification cache's part of a login, between the lookup and the hash (cheap: two
+    /// HMACs, no database, so the daemon runs it on the database thread and a hit never waits
+    /// for a hashing thread). nil when there is no cache or nothing it may answer for: only a
+    /// stored value the SELECT returned, with a password to verify, is ever cached; an unknown
+    /// user, an empty or NULL stored value and every refusal take the usual path.
+    package static func consultVerificationCache(
+        _ use: VerificationCacheUse?, request: LoginRequest, lookup: PasswordLookup, options: ModuleOptions, log: DatabaseLog
+    ) -> VerificationCache.Answer? {
+        guard let use, use.ttlMilliseconds > 0, case .stored(let stored) = lookup, !stored.isEmpty, let password = request.password,
+            let probe = use.cache.probe(service: use.service, request: request, password: password, stored: stored, options: options)
+        else { return nil }
+        let answer = use.cache.answer(probe, ttlMilliseconds: use.ttlMilliseconds)
+        if case .hit = answer {
+            log.trace(
+                "verification cache hit: the password verified against this stored value before (\(options.crypt.label)), not hashed again")
+        } else {
+            log.trace("verification cache miss")
+        }
+        return answer
     }
 
     /// The database half of `decideLogin`: the row, and every refusal that needs no hashing.
@@ -72,8 +100,10 @@ extension DatabaseSession {
 
     /// The hashing half of `decideLogin`: no database, no session state, so it may run on any
     /// thread with the options the lookup used.
+    /// `remembering`: the verification cache's probe of this login, told when the password matched.
     package static func verifyPassword(
-        _ request: LoginRequest, lookup: PasswordLookup, options: ModuleOptions, log: DatabaseLog
+        _ request: LoginRequest, lookup: PasswordLookup, options: ModuleOptions, log: DatabaseLog,
+        remembering probe: VerificationCache.Probe? = nil
     ) -> LoginDecision {
         let context = VerificationContext(
             useMySQL323: options.use323Passwd, userName: request.user, defaultPassScheme: options.defaultPassScheme,
@@ -96,6 +126,7 @@ extension DatabaseSession {
         switch verification {
         case .match:
             log.trace("password verified with \(options.crypt.label)")
+            probe?.rememberVerified()
             return .accepted(.passwordVerified)
         case .mismatch:
             return .refused(.wrongPassword)

@@ -15,7 +15,7 @@ extension ModuleCall {
                 // pam_mysql also ran this query when no module had set a token, only to prompt
                 // afterwards; with try_first_pass we go straight to the prompt instead.
                 trace(token == nil ? "use_first_pass without a token" : "trying the token of an earlier module")
-                let firstPass = session.decideLogin(request(token))
+                let firstPass = session.decideLogin(request(token), cache: verificationCache)
                 sqlLog(firstPass.isAccepted ? .authenticationSuccessFirstPass : .authenticationFailureFirstPass)
                 switch firstPass {
                 case .accepted: return .success
@@ -42,7 +42,7 @@ extension ModuleCall {
         }
         // Stored even before checking, as pam_mysql does, so later modules can use_first_pass.
         _ = pam.setAuthToken(answer)
-        let decision = session.decideLogin(request(answer))
+        let decision = session.decideLogin(request(answer), cache: verificationCache)
         sqlLog(decision.isAccepted ? .authenticationSuccess : .authenticationFailure)
         if case .refused(let refusal) = decision, refusal != .unknownUser { logFailure() }
         return Outcome(decision)

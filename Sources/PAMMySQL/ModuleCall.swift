@@ -48,6 +48,14 @@ struct ModuleCall {
         LoginRequest(user: user, password: password, disallowsEmptyPassword: flags.contains(.disallowNullAuthToken))
     }
 
+    /// `verify_cache=SECONDS`: the process's verification cache, under this PAM service; nil
+    /// when the option is off (the default).
+    var verificationCache: VerificationCacheUse? {
+        guard options.verifyCacheSeconds > 0, let cache = VerificationCache.shared else { return nil }
+        return VerificationCacheUse(
+            cache: cache, service: pam.serviceName() ?? "", ttlMilliseconds: Int64(options.verifyCacheSeconds) * 1000)
+    }
+
     /// With `sqllog`, one row in the log table; PAM_RHOST is the remote host.
     func sqlLog(_ message: SQLLogMessage) {
         guard options.sqlLog else { return }

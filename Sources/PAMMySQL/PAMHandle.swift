@@ -54,6 +54,9 @@ struct PAMHandle {
     /// `PAM_RHOST`: where the user connects from, as the application says.
     func remoteHost() -> String? { stringItem(PAM_RHOST) }
 
+    /// `PAM_SERVICE`: the application's service name (the verification cache keys on it).
+    func serviceName() -> String? { stringItem(PAM_SERVICE) }
+
     enum PromptFailure: Error {
         case conversation(Int32)
     }

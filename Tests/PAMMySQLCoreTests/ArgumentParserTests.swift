@@ -195,6 +195,16 @@ final class ArgumentParserTests: XCTestCase {
         }
     }
 
+    func testVerifyCacheIsOffByDefaultAndTakesZeroToADay() throws {
+        XCTAssertEqual(ModuleOptions().verifyCacheSeconds, 0)
+        XCTAssertEqual(try parse(["verify_cache=0"]).verifyCacheSeconds, 0)
+        XCTAssertEqual(try parse(["verify_cache=300"]).verifyCacheSeconds, 300)
+        XCTAssertEqual(try parse(["verify_cache=86400"]).verifyCacheSeconds, 86_400)
+        for bad in ["verify_cache=86401", "verify_cache=-1", "verify_cache=", "verify_cache=1.5", "verify_cache=yes", "verify_cache"] {
+            XCTAssertThrowsError(try parse([bad]), bad)
+        }
+    }
+
     func testControlCharactersInValuesAreEscapedInTraces() throws {
         _ = try parse(["verbose", "table=a\nb\u{1b}"])
         XCTAssertTrue(logged.contains { $0.1 == "option table is set to \"a\\x0ab\\x1b\"" })

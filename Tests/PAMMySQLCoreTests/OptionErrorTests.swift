@@ -10,7 +10,7 @@ final class OptionErrorTests: XCTestCase {
     static var refusedValues: [(OptionSpec, String)] {
         OptionTable.all.compactMap { spec in
             switch spec.kind {
-            case .crypt, .cryptMethod, .dovecotScheme, .sslMode, .seconds, .authPlugins, .decoyHash: (spec, marker)
+            case .crypt, .cryptMethod, .dovecotScheme, .sslMode, .seconds, .cacheSeconds, .authPlugins, .decoyHash: (spec, marker)
             case .query: (spec, "SELECT pw FROM t WHERE u = '%{\(marker)}' OR u = '%\(marker)'")
             case .text, .secret, .flag: nil
             }

@@ -15,16 +15,36 @@ public struct ControlStatus: Equatable, Sendable {
         }
     }
 
+    /// One counter of a cache: which cache ("verification", "result") and what happened
+    /// ("hits", "misses", ...).
+    public struct CacheKey: Hashable, Comparable, Sendable {
+        public let cache: String
+        public let event: String
+        public init(cache: String, event: String) {
+            self.cache = cache
+            self.event = event
+        }
+        public static func < (a: CacheKey, b: CacheKey) -> Bool {
+            (a.cache, a.event) < (b.cache, b.event)
+        }
+    }
+
     public var uptimeSeconds: UInt64
     public var openConnections: UInt64
     public var acceptedConnections: UInt64
     public var requests: [RequestKey: UInt64]
+    /// Only the counters that moved since the start (none while the caches are off).
+    public var caches: [CacheKey: UInt64]
 
-    public init(uptimeSeconds: UInt64, openConnections: UInt64, acceptedConnections: UInt64, requests: [RequestKey: UInt64]) {
+    public init(
+        uptimeSeconds: UInt64, openConnections: UInt64, acceptedConnections: UInt64, requests: [RequestKey: UInt64],
+        caches: [CacheKey: UInt64] = [:]
+    ) {
         self.uptimeSeconds = uptimeSeconds
         self.openConnections = openConnections
         self.acceptedConnections = acceptedConnections
         self.requests = requests
+        self.caches = caches
     }
 
     /// `name value` lines, requests sorted by protocol then result:
@@ -34,6 +54,8 @@ public struct ControlStatus: Equatable, Sendable {
     ///     connections_accepted 4711
     ///     requests dovecot ok 4000
     ///     requests saslauthd no 3
+    ///     cache verification hits 3990
+    ///     cache verification misses 10
     public var lines: [String] {
         var out = [
             "uptime_seconds \(uptimeSeconds)",
@@ -42,6 +64,9 @@ public struct ControlStatus: Equatable, Sendable {
         ]
         for key in requests.keys.sorted() {
             out.append("requests \(Self.word(key.protocolName)) \(Self.word(key.result)) \(requests[key] ?? 0)")
+        }
+        for key in caches.keys.sorted() {
+            out.append("cache \(Self.word(key.cache)) \(Self.word(key.event)) \(caches[key] ?? 0)")
         }
         return out
     }

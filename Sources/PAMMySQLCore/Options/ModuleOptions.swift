@@ -74,6 +74,11 @@ public struct ModuleOptions {
     /// New: the decoy an unknown user's password is verified against (crypt=1 and
     /// crypt=dovecot), fixed; nil: that of the last stored value verified in this process.
     public var decoyHash: DecoyHash?
+    /// New: seconds a password that verified is not hashed again while the stored value the
+    /// SELECT returns (and the options) stay the same (the verification cache; 0: off).
+    public var verifyCacheSeconds: UInt32 = 0
+    /// The longest `verify_cache` (a day, as the daemon's `cache_ttl`).
+    public static let maximumVerifyCacheSeconds: UInt32 = 86_400
 
     /// What the TLS options together ask for: `ssl_mode` when set; without it, any `ssl_*`
     /// option means TLS is wanted, verified when a CA is given (`verify_identity`), else

@@ -11,6 +11,8 @@ public enum OptionError: Error, Equatable, Sendable {
     case invalidCryptMethod(origin: String)
     /// A timeout that is not a whole number of seconds between 1 and 3600.
     case invalidTimeout(option: String, origin: String)
+    /// `verify_cache=` is not a whole number of seconds from 0 to a day.
+    case invalidCacheSeconds(option: String, origin: String)
     /// `default_pass_scheme=` names no Dovecot scheme we know.
     case invalidDefaultPassScheme(origin: String)
     /// `query=` cannot be turned into a prepared statement (`reason` says why).
@@ -43,6 +45,8 @@ public enum OptionError: Error, Equatable, Sendable {
             "invalid crypt_method value (\(origin)): use yescrypt, sha512, sha256, bcrypt, md5 or des"
         case .invalidTimeout(let option, let origin):
             "invalid \(option) value (\(origin)): use a whole number of seconds from 1 to 3600"
+        case .invalidCacheSeconds(let option, let origin):
+            "invalid \(option) value (\(origin)): use a whole number of seconds from 0 (off) to \(ModuleOptions.maximumVerifyCacheSeconds)"
         case .invalidDefaultPassScheme(let origin):
             "invalid default_pass_scheme value (\(origin)): use a Dovecot scheme name such as CRYPT, SHA512-CRYPT or PLAIN"
         case .invalidQuery(let reason, let origin):

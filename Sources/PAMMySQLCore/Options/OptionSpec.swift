@@ -10,6 +10,8 @@ public struct OptionSpec: Sendable {
         case secret(@Sendable (inout ModuleOptions, SecretBytes) -> Void)
         case flag(@Sendable (inout ModuleOptions, Bool) -> Void)
         case seconds(@Sendable (inout ModuleOptions, UInt32) -> Void)
+        /// Whole seconds from 0 (off) to a day: `verify_cache`.
+        case cacheSeconds(@Sendable (inout ModuleOptions, UInt32) -> Void)
         case crypt
         case cryptMethod
         case decoyHash
@@ -86,6 +88,12 @@ extension OptionSpec {
             guard !digits.isEmpty, digits.utf8.count <= 4, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
                 let seconds = UInt32(digits), (1...3600).contains(seconds)
             else { throw .invalidTimeout(option: argumentName ?? configKey ?? "timeout", origin: origin()) }
+            set(&options, seconds)
+        case .cacheSeconds(let set):
+            let digits = text()
+            guard !digits.isEmpty, digits.utf8.count <= 5, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+                let seconds = UInt32(digits), seconds <= ModuleOptions.maximumVerifyCacheSeconds
+            else { throw .invalidCacheSeconds(option: argumentName ?? configKey ?? "verify_cache", origin: origin()) }
             set(&options, seconds)
         }
     }

@@ -50,6 +50,7 @@ public enum OptionTable {
         OptionSpec(argumentName: "ssl_auth_plugins", configKey: "users.ssl_auth_plugins", kind: .authPlugins),
         OptionSpec(argumentName: "login_timeout", configKey: "users.login_timeout", kind: .seconds { $0.loginTimeout = $1 }),
         OptionSpec(argumentName: "decoy_hash", configKey: "users.decoy_hash", kind: .decoyHash),
+        OptionSpec(argumentName: "verify_cache", configKey: "users.verify_cache", kind: .cacheSeconds { $0.verifyCacheSeconds = $1 }),
     ]
 
     public static func argument(named name: String) -> OptionSpec? {

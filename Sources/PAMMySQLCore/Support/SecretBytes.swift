@@ -50,6 +50,17 @@ public final class SecretBytes {
 
     public var isEmpty: Bool { count == 0 }
 
+    /// Zeroes the bytes now, for a holder that drops a secret others may still reference (a
+    /// cache entry evicted while a login reads it).
+    public func wipe() {
+        explicit_bzero(storage.baseAddress!, storage.count)
+    }
+
+    /// True when every byte is zero (after `wipe`).
+    public var isZeroed: Bool {
+        withUnsafeBytes { bytes in bytes.allSatisfy { $0 == 0 } }
+    }
+
     /// True when the secret contains a NUL byte, i.e. C would see only a prefix of it.
     public var containsNUL: Bool {
         withUnsafeBytes { $0.contains(0) }

@@ -19,6 +19,22 @@ public enum SecureRandom {
         return out
     }
 
+    /// `count` random bytes straight into a secret (a key that must never be a copyable array),
+    /// or nil if the kernel refuses.
+    public static func secret(_ count: Int) -> SecretBytes? {
+        let out = SecretBytes(zeroedCount: count)
+        let filledAll = out.withUnsafeMutableBytes { buffer -> Bool in
+            var filled = 0
+            while filled < buffer.count {
+                let n = try? retryingOnInterrupt { getrandom(buffer.baseAddress! + filled, buffer.count - filled, 0) }
+                guard let n, n > 0 else { return false }
+                filled += n
+            }
+            return true
+        }
+        return filledAll ? out : nil
+    }
+
     /// `count` characters drawn uniformly from `alphabet` (at most 256 characters).
     public static func string(_ count: Int, alphabet: [UInt8]) -> [UInt8]? {
         var out: [UInt8] = []

@@ -12,8 +12,12 @@ final class DaemonCounters: Sendable {
         var openConnections: UInt64 = 0
         var acceptedConnections: UInt64 = 0
         var requests: [ControlStatus.RequestKey: UInt64] = [:]
+        var caches: [ControlStatus.CacheKey: UInt64] = [:]
         var databaseServersFailed: UInt64 = 0
     }
+
+    private static let verificationHits = ControlStatus.CacheKey(cache: "verification", event: "hits")
+    private static let verificationMisses = ControlStatus.CacheKey(cache: "verification", event: "misses")
 
     private let values = Mutex(Values())
     private let started = DaemonCounters.monotonicSeconds()
@@ -36,10 +40,22 @@ final class DaemonCounters: Sendable {
         values.withLock { $0.requests[key, default: 0] += 1 }
     }
 
-    /// A server of a `host` list was marked as failed (it refused, or stopped answering, within
-    /// a login): the logins that follow go to the next server for `failover_retry` seconds.
+    /// A server of a `host` list was marked as failed (it refused, stopped answering, or could
+    /// not serve: a Galera node outside the primary component) within a login: the logins that
+    /// follow go to the next server for `failover_retry` seconds.
     func databaseServerFailed() {
         values.withLock { $0.databaseServersFailed += 1 }
+    }
+
+    /// The verification cache answered a login: the password was not hashed again.
+    func verificationCacheHit() {
+        values.withLock { $0.caches[Self.verificationHits, default: 0] += 1 }
+    }
+
+    /// The verification cache had no entry for a login it could have answered (then the
+    /// password was hashed as usual).
+    func verificationCacheMiss() {
+        values.withLock { $0.caches[Self.verificationMisses, default: 0] += 1 }
     }
 
     /// How many times `databaseServerFailed()` was called (not yet shown by `status`).
@@ -50,7 +66,7 @@ final class DaemonCounters: Sendable {
         return values.withLock {
             ControlStatus(
                 uptimeSeconds: uptime, openConnections: $0.openConnections,
-                acceptedConnections: $0.acceptedConnections, requests: $0.requests)
+                acceptedConnections: $0.acceptedConnections, requests: $0.requests, caches: $0.caches)
         }
     }
 

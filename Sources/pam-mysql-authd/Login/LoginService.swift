@@ -25,11 +25,18 @@ final class LoginService: @unchecked Sendable {
     private let logger: Logger
     private let counters: DaemonCounters
     private let pending = NIOLockedValueBox(0)
+    /// The verification cache (`verification_cache = yes`) and its TTL in milliseconds; nil
+    /// while it is off. A reload keeps it: every entry's fingerprint covers the step's options
+    /// that verification reads, so an entry made under other options misses, and the stored
+    /// value is read again at every login anyway. It is dropped (entries wiped) only when the
+    /// reload turns it off or changes `cache_size`.
+    private let verificationCache = NIOLockedValueBox<(cache: VerificationCache, ttlMilliseconds: Int64)?>(nil)
 
     /// What the database half of one step found: an answer already, or what the hashing half needs.
     private enum Lookup {
         case answered(LoginVerdict)
-        case verify(PasswordLookup)
+        /// With the verification cache's probe of this login when it missed (told after a match).
+        case verify(PasswordLookup, VerificationCache.Probe?)
     }
 
     /// One stack walk: libpam's state, and the status row the last lookup read (the account
@@ -52,6 +59,7 @@ final class LoginService: @unchecked Sendable {
         shelf = SessionShelf(capacityPerKey: limits.databaseThreads)
         databasePool.start()
         hashingPool.start()
+        updateVerificationCache(configuration.current.settings.cache)
     }
 
     /// SIGHUP: the configuration read again (kept when the new one has an error), and the
@@ -59,12 +67,60 @@ final class LoginService: @unchecked Sendable {
     func reload() {
         _ = configuration.reload()
         shelf.removeAll()
+        updateVerificationCache(configuration.current.settings.cache)
+    }
+
+    /// The verification cache as `settings` ask: made, kept (with the new TTL), or dropped.
+    private func updateVerificationCache(_ settings: CacheSettings) {
+        let ttl = settings.ttl.components
+        let ttlMilliseconds = ttl.seconds * 1000 + ttl.attoseconds / 1_000_000_000_000_000
+        var failed = false
+        let dropped = verificationCache.withLockedValue { current -> VerificationCache? in
+            let old = current?.cache
+            guard settings.verification else {
+                current = nil
+                return old
+            }
+            if let old, old.capacity == max(settings.size, 1) {
+                current = (old, ttlMilliseconds)
+                return nil
+            }
+            if let made = VerificationCache(capacity: settings.size) {
+                current = (made, ttlMilliseconds)
+            } else {
+                current = nil
+                failed = true
+            }
+            return old
+        }
+        dropped?.removeAll()
+        if failed { logger.error("verification cache off: no random key from the kernel") }
+    }
+
+    /// Drops cached verifications: one user's (in `service`, or in every service when nil), or
+    /// all when `user` is nil. For the control socket's `flush`; returns how many were dropped.
+    @discardableResult
+    func flushVerificationCache(service: String?, user: [UInt8]?) -> Int {
+        guard let cache = verificationCache.withLockedValue({ $0?.cache }) else { return 0 }
+        guard let user else { return cache.removeAll() }
+        return cache.flush(service: service, user: user)
+    }
+
+    /// How many verifications the cache holds (nil while it is off).
+    var verificationCacheCount: Int? {
+        verificationCache.withLockedValue { $0?.cache }?.count
     }
 
     func shutdown() async {
         try? await databasePool.shutdownGracefully()
         try? await hashingPool.shutdownGracefully()
         shelf.removeAll()
+        // Entries zeroed now; the key goes with the last reference (libcrypto cleanses its
+        // contexts when they are freed).
+        verificationCache.withLockedValue { current -> VerificationCache? in
+            defer { current = nil }
+            return current?.cache
+        }?.removeAll()
     }
 
     var pendingCount: Int { pending.withLockedValue { $0 } }
@@ -216,11 +272,14 @@ final class LoginService: @unchecked Sendable {
             if let row { walk.accountRow = row }
             switch found {
             case .answered(let verdict): return eventLoop.makeSucceededFuture(verdict)
-            case .verify(.decided(let decision)):
-                // Nothing to hash: no hop to the hashing pool.
+            case .verify(.decided(let decision), _):
+                // Nothing to hash (or a verification cache hit): no hop to the hashing pool.
                 return eventLoop.makeSucceededFuture(LoginVerdictMapping.verdict(decision, user: attempt.user))
-            case .verify(let lookup):
-                return run(on: hashingPool, eventLoop, since: started) { [self] in verify(attempt, options.value, lookup) }
+            case .verify(let lookup, let probe):
+                let remembering = ProbeHandle(probe)
+                return run(on: hashingPool, eventLoop, since: started) { [self] in
+                    verify(attempt, options.value, lookup, remembering: remembering.value)
+                }
             }
         }
     }
@@ -237,14 +296,29 @@ final class LoginService: @unchecked Sendable {
         let row = session.accountRow
         countFailovers(session)
         shelf.put(session, key: key, generation: generation)
-        return (.verify(found), row)
+        guard let cached = verificationCache.withLockedValue({ $0 }) else { return (.verify(found, nil), row) }
+        // Two HMACs, here on the database thread: a hit never waits for a hashing thread.
+        let use = VerificationCacheUse(cache: cached.cache, service: attempt.service, ttlMilliseconds: cached.ttlMilliseconds)
+        let log = databaseLog(attempt, verbose: options.verbose)
+        switch DatabaseSession.consultVerificationCache(use, request: request, lookup: found, options: options, log: log) {
+        case .hit?:
+            counters.verificationCacheHit()
+            return (.verify(.decided(.accepted(.passwordVerified)), nil), row)
+        case .miss(let probe)?:
+            counters.verificationCacheMiss()
+            return (.verify(found, probe), row)
+        case nil:
+            return (.verify(found, nil), row)
+        }
     }
 
     /// The hashing half: no database, no session.
-    private func verify(_ attempt: LoginAttempt, _ options: ModuleOptions, _ found: PasswordLookup) -> LoginVerdict {
+    private func verify(
+        _ attempt: LoginAttempt, _ options: ModuleOptions, _ found: PasswordLookup, remembering probe: VerificationCache.Probe?
+    ) -> LoginVerdict {
         let request = LoginRequest(user: attempt.user, password: attempt.password)
         let decision = DatabaseSession.verifyPassword(
-            request, lookup: found, options: options, log: databaseLog(attempt, verbose: options.verbose))
+            request, lookup: found, options: options, log: databaseLog(attempt, verbose: options.verbose), remembering: probe)
         return LoginVerdictMapping.verdict(decision, user: attempt.user)
     }
 
@@ -325,6 +399,13 @@ final class LoginService: @unchecked Sendable {
 struct StepOptions: @unchecked Sendable {
     let value: ModuleOptions
     init(_ value: ModuleOptions) { self.value = value }
+}
+
+/// A verification cache probe, handed from the database thread to a hashing thread (the
+/// cache is thread-safe; the probe is only read).
+private struct ProbeHandle: @unchecked Sendable {
+    let value: VerificationCache.Probe?
+    init(_ value: VerificationCache.Probe?) { self.value = value }
 }
 
 /// Whichever comes first, the answer or the timeout, answers; the other is dropped.
