@@ -19,6 +19,9 @@ public struct ControlStatus: Equatable, Sendable {
     public var openConnections: UInt64
     public var acceptedConnections: UInt64
     public var requests: [RequestKey: UInt64]
+    /// The brute-force defences' events by name ("penalty_delays", "user_locks", ...), shown as
+    /// `defence NAME VALUE` lines after the requests.
+    public var defence: [String: UInt64] = [:]
 
     public init(uptimeSeconds: UInt64, openConnections: UInt64, acceptedConnections: UInt64, requests: [RequestKey: UInt64]) {
         self.uptimeSeconds = uptimeSeconds
@@ -34,6 +37,7 @@ public struct ControlStatus: Equatable, Sendable {
     ///     connections_accepted 4711
     ///     requests dovecot ok 4000
     ///     requests saslauthd no 3
+    ///     defence penalty_delays 17
     public var lines: [String] {
         var out = [
             "uptime_seconds \(uptimeSeconds)",
@@ -42,6 +46,9 @@ public struct ControlStatus: Equatable, Sendable {
         ]
         for key in requests.keys.sorted() {
             out.append("requests \(Self.word(key.protocolName)) \(Self.word(key.result)) \(requests[key] ?? 0)")
+        }
+        for name in defence.keys.sorted() {
+            out.append("defence \(Self.word(name)) \(defence[name] ?? 0)")
         }
         return out
     }

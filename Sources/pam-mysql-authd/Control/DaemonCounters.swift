@@ -12,6 +12,10 @@ final class DaemonCounters: Sendable {
         var openConnections: UInt64 = 0
         var acceptedConnections: UInt64 = 0
         var requests: [ControlStatus.RequestKey: UInt64] = [:]
+        var penaltyDelays: UInt64 = 0
+        var penaltyDelayMilliseconds: UInt64 = 0
+        var userLocks: UInt64 = 0
+        var addressLimitRefusals: UInt64 = 0
     }
 
     private let values = Mutex(Values())
@@ -35,12 +39,35 @@ final class DaemonCounters: Sendable {
         values.withLock { $0.requests[key, default: 0] += 1 }
     }
 
+    /// An answer held back by the address penalty, `milliseconds` after the request arrived.
+    func penaltyApplied(milliseconds: Int64) {
+        values.withLock {
+            $0.penaltyDelays += 1
+            $0.penaltyDelayMilliseconds += UInt64(max(0, milliseconds))
+        }
+    }
+
+    /// A user locked by `user_lock_failures`.
+    func userLockStarted() {
+        values.withLock { $0.userLocks += 1 }
+    }
+
+    /// A request refused at once by `max_requests_per_address`.
+    func addressLimitReached() {
+        values.withLock { $0.addressLimitRefusals += 1 }
+    }
+
     func snapshot() -> ControlStatus {
         let uptime = DaemonCounters.monotonicSeconds() - started
         return values.withLock {
-            ControlStatus(
+            var status = ControlStatus(
                 uptimeSeconds: uptime, openConnections: $0.openConnections,
                 acceptedConnections: $0.acceptedConnections, requests: $0.requests)
+            status.defence = [
+                "penalty_delays": $0.penaltyDelays, "penalty_delay_milliseconds": $0.penaltyDelayMilliseconds,
+                "user_locks": $0.userLocks, "address_limit_refusals": $0.addressLimitRefusals,
+            ]
+            return status
         }
     }
 
