@@ -24,19 +24,19 @@ final class AddressPenaltyTests: XCTestCase {
         (10, 2000, .fail("b")),
         (2020, 4000, .fail("c")),
         (6030, 7000, .fail("d")),  // 8 s, capped
-        (13_040, 7000, .fail("d")),  // the same password again: no raise, no new time
+        (13_040, 7000, .fail("d")),  // the same password again: no raise (the wait is kept)
         (20_050, 7000, .fail("a")),  // one of the last ten: no raise either
-        // Quiet after the answer at 13 030: level 4 decays after 16 s, 3 after 8 more, 2 after 4, 1 after 2.
-        (29_029, 7000, .look),
-        (29_030, 7000, .look),  // level 3: 8 s, capped
-        (37_030, 4000, .look),
-        (41_030, 2000, .look),
-        (43_030, 0, .look),
-        (43_030, 0, .fail("e")),
-        (43_040, 2000, .fail("f")),
-        (45_050, 4000, .succeed),  // a success resets
-        (49_060, 0, .fail("f")),  // and forgets the remembered attempts
-        (49_070, 2000, .look),
+        // Quiet after the answer at 27 050: level 4 decays after 16 s, 3 after 8 more, 2 after 4, 1 after 2.
+        (43_049, 7000, .look),
+        (43_050, 7000, .look),  // level 3: 8 s, capped
+        (51_050, 4000, .look),
+        (55_050, 2000, .look),
+        (57_050, 0, .look),
+        (57_050, 0, .fail("e")),
+        (57_060, 2000, .fail("f")),
+        (59_070, 4000, .succeed),  // a success resets
+        (63_080, 0, .fail("f")),  // and forgets the remembered attempts
+        (63_090, 2000, .look),
     ]
 
     func testTheWaitDoublesFrom2sUpToTheCapDecaysAndASuccessResets() {
@@ -104,12 +104,17 @@ final class AddressPenaltyTests: XCTestCase {
         XCTAssertEqual(penalty.level(of: keys[0], now: 1), 1)
         XCTAssertEqual(penalty.level(of: keys[1], now: 1), 0, "the least recently used went")
         XCTAssertEqual(penalty.level(of: keys[3], now: 1), 1)
-        for index in 0..<1000 { penalty.recordFailure(ClientAddressKey(parsing: "10.0.\(index / 256).\(index % 256)", ipv6Prefix: 64)!, fingerprint: nil, arrived: 2, answered: 2) }
+        for index in 0..<1000 {
+            penalty.recordFailure(
+                ClientAddressKey(parsing: "10.0.\(index / 256).\(index % 256)", ipv6Prefix: 64)!, fingerprint: nil, arrived: 2, answered: 2)
+        }
         XCTAssertEqual(penalty.count, 3)
     }
 
     func testTheDelayTable() {
-        let vectors: [(Int, Int64, Int64)] = [(0, 7000, 0), (1, 7000, 2000), (2, 7000, 4000), (3, 7000, 7000), (3, 9000, 8000), (4, 7500, 7500), (1, 0, 0)]
+        let vectors: [(Int, Int64, Int64)] = [
+            (0, 7000, 0), (1, 7000, 2000), (2, 7000, 4000), (3, 7000, 7000), (3, 9000, 8000), (4, 7500, 7500), (1, 0, 0),
+        ]
         for (level, cap, expected) in vectors {
             XCTAssertEqual(AddressPenalty.delay(level: level, maximumMilliseconds: cap), expected, "level \(level) cap \(cap)")
         }

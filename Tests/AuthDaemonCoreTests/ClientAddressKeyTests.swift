@@ -77,7 +77,9 @@ final class ClientAddressKeyTests: XCTestCase {
     }
 
     func testAMalformedTrustedNetworkIsRefused() {
-        for bad in ["127.0.0.1/33", "::1/129", "localhost", "127.0.0.1/", "127.0.0.1/-1", "::ffff:127.0.0.1/104", "192.0.2.1;25", "10.0.0.0/8/8"] {
+        for bad in [
+            "127.0.0.1/33", "::1/129", "localhost", "127.0.0.1/", "127.0.0.1/-1", "::ffff:127.0.0.1/104", "192.0.2.1;25", "10.0.0.0/8/8",
+        ] {
             XCTAssertNil(TrustedNetworks(parsing: bad), bad)
         }
     }

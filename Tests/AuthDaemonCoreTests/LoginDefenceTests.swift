@@ -11,7 +11,8 @@ final class LoginDefenceTests: XCTestCase {
         _ defence: LoginDefence, _ user: String = "alice", _ password: String = "wrong", from address: String?,
         _ settings: DefenceSettings = DefenceSettings(), at now: Int64
     ) -> LoginDefence.Admission {
-        defence.admit(user: Array(user.utf8), password: SecretBytes(Array(password.utf8)), remoteAddress: address, settings: settings, now: now)
+        defence.admit(
+            user: Array(user.utf8), password: SecretBytes(Array(password.utf8)), remoteAddress: address, settings: settings, now: now)
     }
 
     func ticket(_ admission: LoginDefence.Admission, file: StaticString = #filePath, line: UInt = #line) throws -> LoginDefence.Ticket {
@@ -22,7 +23,10 @@ final class LoginDefenceTests: XCTestCase {
         return ticket
     }
 
-    func fail(_ defence: LoginDefence, _ user: String = "alice", _ password: String, from address: String?, _ settings: DefenceSettings = DefenceSettings(), at now: Int64) throws -> LoginDefence.Settlement {
+    func fail(
+        _ defence: LoginDefence, _ user: String = "alice", _ password: String, from address: String?,
+        _ settings: DefenceSettings = DefenceSettings(), at now: Int64
+    ) throws -> LoginDefence.Settlement {
         let ticket = try ticket(admit(defence, user, password, from: address, settings, at: now))
         let settled = defence.settle(ticket, verdict: .refused(.passwordMismatch), now: now)
         defence.release(ticket)
@@ -63,7 +67,8 @@ final class LoginDefenceTests: XCTestCase {
         let third = try ticket(admit(defence, from: "192.0.2.1", settings, at: 2))
         defence.release(second)
         defence.release(third)
-        XCTAssertEqual(defence.tableCounts.inProgress, 1, "the other address's request is still open; the one without an address never counted")
+        XCTAssertEqual(
+            defence.tableCounts.inProgress, 1, "the other address's request is still open; the one without an address never counted")
     }
 
     func testTheCapCountsAnIPv6PrefixAsOneAddress() throws {
@@ -85,11 +90,15 @@ final class LoginDefenceTests: XCTestCase {
         // A temporary failure is nobody's doing.
         let temporary = try ticket(admit(defence, "alice", "b", from: "192.0.2.9", at: 1))
         XCTAssertEqual(temporary.delayMilliseconds, 2000)
-        XCTAssertEqual(defence.settle(temporary, verdict: .temporaryFailure(.databaseUnavailable), now: 1).verdict, .temporaryFailure(.databaseUnavailable))
+        XCTAssertEqual(
+            defence.settle(temporary, verdict: .temporaryFailure(.databaseUnavailable), now: 1).verdict,
+            .temporaryFailure(.databaseUnavailable))
         defence.release(temporary)
         let success = try ticket(admit(defence, "alice", "right", from: "192.0.2.9", at: 10))
         XCTAssertEqual(success.delayMilliseconds, 2000, "a success from a penalised address waits too")
-        XCTAssertEqual(defence.settle(success, verdict: .accepted(canonicalUser: Array("alice".utf8)), now: 10).verdict, .accepted(canonicalUser: Array("alice".utf8)))
+        XCTAssertEqual(
+            defence.settle(success, verdict: .accepted(canonicalUser: Array("alice".utf8)), now: 10).verdict,
+            .accepted(canonicalUser: Array("alice".utf8)))
         defence.release(success)
         XCTAssertEqual(try ticket(admit(defence, from: "192.0.2.9", at: 20)).delayMilliseconds, 0, "the success reset it")
     }
@@ -123,10 +132,12 @@ final class LoginDefenceTests: XCTestCase {
         // Locked: even the right password is refused, as "locked"; the case of the name does not matter.
         let right = try ticket(admit(defence, "ALICE", "right", from: "198.51.100.1", settings, at: 65_000))
         XCTAssertTrue(right.userLocked)
-        XCTAssertEqual(defence.settle(right, verdict: .accepted(canonicalUser: Array("ALICE".utf8)), now: 65_000).verdict, .refused(.locked))
+        XCTAssertEqual(
+            defence.settle(right, verdict: .accepted(canonicalUser: Array("ALICE".utf8)), now: 65_000).verdict, .refused(.locked))
         // A temporary failure stays one.
         let temporary = try ticket(admit(defence, "alice", "right", from: nil, settings, at: 65_000))
-        XCTAssertEqual(defence.settle(temporary, verdict: .temporaryFailure(.requestTimeout), now: 65_000).verdict, .temporaryFailure(.requestTimeout))
+        XCTAssertEqual(
+            defence.settle(temporary, verdict: .temporaryFailure(.requestTimeout), now: 65_000).verdict, .temporaryFailure(.requestTimeout))
         // Other users are not locked.
         XCTAssertFalse(try ticket(admit(defence, "bob", "x", from: nil, settings, at: 65_000)).userLocked)
         // The lock ends after user_lock_time (from its start) and the count starts again.
@@ -151,7 +162,9 @@ final class LoginDefenceTests: XCTestCase {
 
     func testTheLockIsOffByDefault() throws {
         let defence = LoginDefence(key: Self.key)
-        for attempt in 0..<50 { XCTAssertNil(try fail(defence, "erin", "p\(attempt)", from: nil, at: Int64(attempt)).lockStartedAfterFailures) }
+        for attempt in 0..<50 {
+            XCTAssertNil(try fail(defence, "erin", "p\(attempt)", from: nil, at: Int64(attempt)).lockStartedAfterFailures)
+        }
         XCTAssertFalse(try ticket(admit(defence, "erin", "x", from: nil, at: 100)).userLocked)
         XCTAssertEqual(defence.tableCounts.users, 0)
     }

@@ -86,7 +86,8 @@ enum DaemonSection {
             expected: "seconds from 0 to 7.5 (the answer must come within 8 s: Postfix gives up after 10)"),
         number("max_requests_per_address", 0...100_000, \.settings.defence.maximumRequestsPerAddress),
         number("user_lock_failures", 0...1000, \.settings.defence.userLockFailures, unit: "a number of failures"),
-        seconds("user_lock_window", DefenceSettings.lockMilliseconds, \.settings.defence.userLockWindow, expected: "seconds from 1 to 604800"),
+        seconds(
+            "user_lock_window", DefenceSettings.lockMilliseconds, \.settings.defence.userLockWindow, expected: "seconds from 1 to 604800"),
         seconds("user_lock_time", DefenceSettings.lockMilliseconds, \.settings.defence.userLockTime, expected: "seconds from 1 to 604800"),
     ]
 

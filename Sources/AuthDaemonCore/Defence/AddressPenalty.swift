@@ -58,6 +58,8 @@ public struct AddressPenalty {
         Self.decay(&entry, now: arrived)
         if let fingerprint {
             if entry.recent.contains(where: { $0.matches(fingerprint) }) {
+                // Not raised, but not forgiven either: the retrying client keeps its wait.
+                entry.lastFailure = max(entry.lastFailure, answered)
                 table.set(entry, for: key)
                 return entry.level
             }

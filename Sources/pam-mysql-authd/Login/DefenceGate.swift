@@ -52,7 +52,8 @@ final class DefenceGate: Sendable {
             counters.userLockStarted()
             let seconds = ticket.policy.durationMilliseconds / 1000
             logger.notice(
-                "user \"\(AuthEventLine.quotedUser(attempt.user))\" locked after \(failures) failures, for \(seconds) s or until `ctl unlock`")
+                "user \"\(AuthEventLine.quotedUser(attempt.user))\" locked after \(failures) failures, for \(seconds) s or until `ctl unlock`"
+            )
         }
         let answer = settled.verdict
         guard ticket.delayMilliseconds > 0 else {
