@@ -129,3 +129,12 @@ fi
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
+# fail2ban (the tests only run fail2ban-regex) was not installed before: a server its postinst
+# started anyway (where a policy-rc.d lets it) is ours to stop.
+case " $missing " in
+*" fail2ban "*)
+    if command -v fail2ban-client >/dev/null 2>&1 && fail2ban-client ping >/dev/null 2>&1; then
+        fail2ban-client stop >/dev/null 2>&1 || true
+    fi
+    ;;
+esac
