@@ -33,6 +33,11 @@ printf '/etc/pam-mysql-authd.conf\n' > "$ROOT/DEBIAN/conffiles"
 chmod 0644 "$ROOT/DEBIAN/conffiles"
 install -m 0644 packaging/debian/copyright "$ROOT/usr/share/doc/$PKG/copyright"
 install -m 0644 packaging/pam-mysql.conf "$ROOT/usr/share/doc/$PKG/examples/pam-mysql.conf"
+# fail2ban's filters and jails for the daemon, as examples: fail2ban is not a dependency, and
+# /etc/fail2ban is the administrator's.
+for f2b in packaging/fail2ban/filter.d/* packaging/fail2ban/jail.d/*; do
+    install -D -m 0644 "$f2b" "$ROOT/usr/share/doc/$PKG/examples/${f2b#packaging/}"
+done
 # The quick start in short, and the administrator's guide it points at (compressed: over 4 KiB).
 install -m 0644 packaging/README.Debian "$ROOT/usr/share/doc/$PKG/README.Debian"
 gzip -9n -c README.md > "$ROOT/usr/share/doc/$PKG/README.md.gz"

@@ -137,7 +137,9 @@ struct PamMySQLAuthd: AsyncParsableCommand {
             ?? Self.runtimeDirectory().map { "\($0)/control" }
         do {
             try await listeners.bind(plans)
-            let commands = DaemonControl(counters: counters, reloadConfiguration: reload)
+            let commands = DaemonControl(counters: counters, reloadConfiguration: reload) { user in
+                login.defence.unlock(user: user, settings: holder.current.settings.defence)
+            }
             if let descriptor = activated.control {
                 listeners.add(try await ControlServer.adopt(descriptor: descriptor, group: group, commands: commands, logger: logger))
                 logger.info("control: listening on the socket control from systemd (fd \(descriptor))")

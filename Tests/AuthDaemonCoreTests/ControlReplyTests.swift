@@ -25,6 +25,18 @@ final class ControlReplyTests: XCTestCase {
             ])
     }
 
+    func testTheDefencesCountersFollowTheRequestsSorted() {
+        var status = ControlStatus(
+            uptimeSeconds: 1, openConnections: 0, acceptedConnections: 2, requests: [.init(protocolName: "dovecot", result: "fail"): 2])
+        status.defence = ["user_locks": 1, "penalty_delays": 5, "address_limit_refusals": 0]
+        XCTAssertEqual(
+            ControlReply.status(status).lines,
+            [
+                "uptime_seconds 1", "connections_open 0", "connections_accepted 2", "requests dovecot fail 2",
+                "defence address_limit_refusals 0", "defence penalty_delays 5", "defence user_locks 1", "OK",
+            ])
+    }
+
     func testEveryReplyEndsWithOneOutcomeLine() {
         let vectors: [(ControlReply, [String], Bool)] = [
             (.done("configuration reloaded"), ["OK configuration reloaded"], true),

@@ -103,7 +103,10 @@ def test_socket_is_root_only_and_status_ends_with_ok(daemon):
     lines = r.stdout.splitlines()
     assert lines[-1] == "OK", lines
     assert [line.split()[0] for line in lines[:3]] == ["uptime_seconds", "connections_open", "connections_accepted"]
-    assert all(line.startswith("requests ") for line in lines[3:-1]), lines
+    assert all(line.startswith(("requests ", "defence ")) for line in lines[3:-1]), lines
+    # The brute-force defences' counters (issue 15), after the requests.
+    assert [line.split()[1] for line in lines if line.startswith("defence ")] == [
+        "address_limit_refusals", "penalty_delay_milliseconds", "penalty_delays", "user_locks"], lines
     daemon.wait_log("control: status")
 
 
@@ -113,7 +116,7 @@ def test_socket_is_root_only_and_status_ends_with_ok(daemon):
         ("reload", "OK configuration reloaded"),
         ("flush", "ERROR flush is not supported yet"),
         ("flush smtp alice", "ERROR flush is not supported yet"),
-        ("unlock alice", "ERROR unlock is not supported yet"),
+        ("unlock alice", "ERROR the user lock is off (user_lock_failures = 0)"),
         ("unlock", "ERROR wrong arguments for unlock; usage: unlock USER"),
         ("flush ../x", "ERROR invalid service name '../x' (no '/', no '..', not empty)"),
         ("shutdown", "ERROR unknown command 'shutdown'; commands: status, reload, flush [SERVICE [USER]], unlock USER"),
@@ -152,7 +155,7 @@ def test_several_commands_on_one_connection_and_an_overlong_line_closes_it(daemo
         except ConnectionResetError:
             pass
     replies = data.split(b"\n")
-    assert replies[:2] == [b"ERROR unlock is not supported yet", b"ERROR the command is not printable text"], data
+    assert replies[:2] == [b"ERROR the user lock is off (user_lock_failures = 0)", b"ERROR the command is not printable text"], data
     assert replies[2:] in ([b"ERROR line longer than 1024 bytes", b""], [b""]), data
     daemon.wait_log("control: line longer than 1024 bytes; connection closed", timeout=5)
 

@@ -14,6 +14,8 @@ public struct AuthdSettings: Sendable, Equatable {
     public var requireSecured = false
     public var limits = AuthdLimits()
     public var cache = CacheSettings()
+    /// The brute-force defences: the penalty per address, the per-user lock.
+    public var defence = DefenceSettings()
     /// nil: no metrics endpoint.
     public var metrics: MetricsEndpoint?
     /// `metrics_public = yes`: the endpoint may listen on a non-loopback address.

@@ -75,6 +75,20 @@ enum DaemonSection {
             MetricsEndpoint(parsing: value).map { collected.settings.metrics = $0 } == nil ? MetricsEndpoint.expected : nil
         },
         flag("metrics_public", \.settings.metricsPublic),
+        flag("penalty", \.settings.defence.penalty),
+        Key(name: "penalty_trusted_networks") { collected, value in
+            TrustedNetworks(parsing: value).map { collected.settings.defence.trustedNetworks = $0 } == nil
+                ? "IP addresses or prefixes such as 127.0.0.1/32 ::1/128 192.0.2.0/24" : nil
+        },
+        number("penalty_ipv6_prefix", 1...128, \.settings.defence.ipv6Prefix, unit: "a prefix length"),
+        seconds(
+            "penalty_max_delay", DefenceSettings.maximumDelayMilliseconds, \.settings.defence.maximumDelay,
+            expected: "seconds from 0 to 7.5 (the answer must come within 8 s: Postfix gives up after 10)"),
+        number("max_requests_per_address", 0...100_000, \.settings.defence.maximumRequestsPerAddress),
+        number("user_lock_failures", 0...1000, \.settings.defence.userLockFailures, unit: "a number of failures"),
+        seconds(
+            "user_lock_window", DefenceSettings.lockMilliseconds, \.settings.defence.userLockWindow, expected: "seconds from 1 to 604800"),
+        seconds("user_lock_time", DefenceSettings.lockMilliseconds, \.settings.defence.userLockTime, expected: "seconds from 1 to 604800"),
     ]
 
     static var keys: [String] { table.map(\.name) }

@@ -35,6 +35,9 @@ public struct ControlStatus: Equatable, Sendable {
     public var requests: [RequestKey: UInt64]
     /// Only the counters that moved since the start (none while the caches are off).
     public var caches: [CacheKey: UInt64]
+    /// The brute-force defences' events by name ("penalty_delays", "user_locks", ...), shown as
+    /// `defence NAME VALUE` lines after the requests.
+    public var defence: [String: UInt64] = [:]
 
     public init(
         uptimeSeconds: UInt64, openConnections: UInt64, acceptedConnections: UInt64, requests: [RequestKey: UInt64],
@@ -56,6 +59,7 @@ public struct ControlStatus: Equatable, Sendable {
     ///     requests saslauthd no 3
     ///     cache verification hits 3990
     ///     cache verification misses 10
+    ///     defence penalty_delays 17
     public var lines: [String] {
         var out = [
             "uptime_seconds \(uptimeSeconds)",
@@ -67,6 +71,9 @@ public struct ControlStatus: Equatable, Sendable {
         }
         for key in caches.keys.sorted() {
             out.append("cache \(Self.word(key.cache)) \(Self.word(key.event)) \(caches[key] ?? 0)")
+        }
+        for name in defence.keys.sorted() {
+            out.append("defence \(Self.word(name)) \(defence[name] ?? 0)")
         }
         return out
     }

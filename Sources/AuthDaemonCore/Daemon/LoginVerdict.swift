@@ -32,6 +32,10 @@ public enum LoginFailureReason: Equatable, Sendable {
     /// `sufficient` lines that all failed).
     case deniedByService
     case configurationError
+    /// The user is locked (`user_lock_failures`): answered as a wrong password would be.
+    case locked
+    /// `max_requests_per_address` requests from the client's address are in progress.
+    case tooManyFromAddress
     case databaseUnavailable
     case queueTimeout
     case overloaded
@@ -55,6 +59,8 @@ public enum LoginFailureReason: Equatable, Sendable {
         case .serviceNotUsable: "service not usable"
         case .deniedByService: "denied by the service's stack"
         case .configurationError: "configuration error"
+        case .locked: "locked"
+        case .tooManyFromAddress: "too many requests from the address"
         case .databaseUnavailable: "database unavailable"
         case .queueTimeout: "queue timeout"
         case .overloaded: "overloaded"

@@ -14,6 +14,10 @@ final class DaemonCounters: Sendable {
         var requests: [ControlStatus.RequestKey: UInt64] = [:]
         var caches: [ControlStatus.CacheKey: UInt64] = [:]
         var databaseServersFailed: UInt64 = 0
+        var penaltyDelays: UInt64 = 0
+        var penaltyDelayMilliseconds: UInt64 = 0
+        var userLocks: UInt64 = 0
+        var addressLimitRefusals: UInt64 = 0
     }
 
     private static let verificationHits = ControlStatus.CacheKey(cache: "verification", event: "hits")
@@ -61,12 +65,35 @@ final class DaemonCounters: Sendable {
     /// How many times `databaseServerFailed()` was called (not yet shown by `status`).
     var databaseServersFailed: UInt64 { values.withLock { $0.databaseServersFailed } }
 
+    /// An answer held back by the address penalty, `milliseconds` after the request arrived.
+    func penaltyApplied(milliseconds: Int64) {
+        values.withLock {
+            $0.penaltyDelays += 1
+            $0.penaltyDelayMilliseconds += UInt64(max(0, milliseconds))
+        }
+    }
+
+    /// A user locked by `user_lock_failures`.
+    func userLockStarted() {
+        values.withLock { $0.userLocks += 1 }
+    }
+
+    /// A request refused at once by `max_requests_per_address`.
+    func addressLimitReached() {
+        values.withLock { $0.addressLimitRefusals += 1 }
+    }
+
     func snapshot() -> ControlStatus {
         let uptime = DaemonCounters.monotonicSeconds() - started
         return values.withLock {
-            ControlStatus(
+            var status = ControlStatus(
                 uptimeSeconds: uptime, openConnections: $0.openConnections,
                 acceptedConnections: $0.acceptedConnections, requests: $0.requests, caches: $0.caches)
+            status.defence = [
+                "penalty_delays": $0.penaltyDelays, "penalty_delay_milliseconds": $0.penaltyDelayMilliseconds,
+                "user_locks": $0.userLocks, "address_limit_refusals": $0.addressLimitRefusals,
+            ]
+            return status
         }
     }
 

@@ -31,6 +31,8 @@ final class LoginService: @unchecked Sendable {
     /// value is read again at every login anyway. It is dropped (entries wiped) only when the
     /// reload turns it off or changes `cache_size`.
     private let verificationCache = NIOLockedValueBox<(cache: VerificationCache, ttlMilliseconds: Int64)?>(nil)
+    /// The penalty per address and the user lock (issue 15), around every login.
+    let defence: DefenceGate
 
     /// What the database half of one step found: an answer already, or what the hashing half needs.
     private enum Lookup {
@@ -54,6 +56,7 @@ final class LoginService: @unchecked Sendable {
         self.configuration = configuration
         self.counters = counters
         self.logger = logger
+        defence = DefenceGate(counters: counters, logger: logger)
         databasePool = NIOThreadPool(numberOfThreads: limits.databaseThreads)
         hashingPool = NIOThreadPool(numberOfThreads: limits.hashingThreads)
         shelf = SessionShelf(capacityPerKey: limits.databaseThreads)
@@ -125,7 +128,27 @@ final class LoginService: @unchecked Sendable {
 
     var pendingCount: Int { pending.withLockedValue { $0 } }
 
+    /// The login between the defences: admitted (or refused at once by the per-address cap),
+    /// then its verdict recorded and answered after the address's penalty; one log line for the
+    /// answer sent.
     func authenticate(_ attempt: LoginAttempt, on eventLoop: any EventLoop) -> EventLoopFuture<LoginVerdict> {
+        let arrived = NIODeadline.now()
+        let ticket: LoginDefence.Ticket
+        switch defence.admit(attempt, settings: configuration.current.settings.defence) {
+        case .admitted(let admitted): ticket = admitted
+        case .refused(let refusal):
+            log(attempt, refusal)
+            return eventLoop.makeSucceededFuture(refusal)
+        }
+        return login(attempt, on: eventLoop)
+            .flatMap { [self] verdict in defence.answer(ticket, verdict, for: attempt, arrived: arrived, on: eventLoop) }
+            .map { [self] verdict in
+                log(attempt, verdict)
+                return verdict
+            }
+    }
+
+    private func login(_ attempt: LoginAttempt, on eventLoop: any EventLoop) -> EventLoopFuture<LoginVerdict> {
         let maximum = limits.maximumPending
         let admitted = pending.withLockedValue { count -> Bool in
             guard count < maximum else { return false }
@@ -133,9 +156,7 @@ final class LoginService: @unchecked Sendable {
             return true
         }
         guard admitted else {
-            let verdict = LoginVerdict.temporaryFailure(.overloaded)
-            log(attempt, verdict)
-            return eventLoop.makeSucceededFuture(verdict)
+            return eventLoop.makeSucceededFuture(.temporaryFailure(.overloaded))
         }
         let started = NIODeadline.now()
         let promise = eventLoop.makePromise(of: LoginVerdict.self)
@@ -143,7 +164,6 @@ final class LoginService: @unchecked Sendable {
         let finish: @Sendable (LoginVerdict) -> Void = { [self] verdict in
             guard answered.claim() else { return }
             pending.withLockedValue { $0 -= 1 }
-            log(attempt, verdict)
             promise.succeed(verdict)
         }
         let timeout = eventLoop.scheduleTask(deadline: started + .milliseconds(limits.requestTimeoutMilliseconds)) {
