@@ -19,12 +19,18 @@ public struct ControlStatus: Equatable, Sendable {
     public var openConnections: UInt64
     public var acceptedConnections: UInt64
     public var requests: [RequestKey: UInt64]
+    /// Other counters by name (`result_cache_hits`...), shown after the requests.
+    public var events: [String: UInt64]
 
-    public init(uptimeSeconds: UInt64, openConnections: UInt64, acceptedConnections: UInt64, requests: [RequestKey: UInt64]) {
+    public init(
+        uptimeSeconds: UInt64, openConnections: UInt64, acceptedConnections: UInt64, requests: [RequestKey: UInt64],
+        events: [String: UInt64] = [:]
+    ) {
         self.uptimeSeconds = uptimeSeconds
         self.openConnections = openConnections
         self.acceptedConnections = acceptedConnections
         self.requests = requests
+        self.events = events
     }
 
     /// `name value` lines, requests sorted by protocol then result:
@@ -34,6 +40,7 @@ public struct ControlStatus: Equatable, Sendable {
     ///     connections_accepted 4711
     ///     requests dovecot ok 4000
     ///     requests saslauthd no 3
+    ///     result_cache_hits 3990
     public var lines: [String] {
         var out = [
             "uptime_seconds \(uptimeSeconds)",
@@ -43,6 +50,7 @@ public struct ControlStatus: Equatable, Sendable {
         for key in requests.keys.sorted() {
             out.append("requests \(Self.word(key.protocolName)) \(Self.word(key.result)) \(requests[key] ?? 0)")
         }
+        for name in events.keys.sorted() { out.append("\(Self.word(name)) \(events[name] ?? 0)") }
         return out
     }
 
