@@ -22,6 +22,7 @@ struct DaemonControl: ControlCommands {
             case (let service?, nil): "service \(service)"
             case (let service?, let user?): "user \(user) of service \(service)"
             }
-        return .done("flushed \(dropped) result cache \(dropped == 1 ? "entry" : "entries") (\(scope))")
+        let off = login.resultCache.isOn ? "" : "; the result cache is off"
+        return .done("flushed \(dropped) result cache \(dropped == 1 ? "entry" : "entries") (\(scope)\(off))")
     }
 }
