@@ -1,4 +1,5 @@
 import AuthDaemonCore
+import Dispatch
 import PAMMySQLCore
 import Synchronization
 import XCTest
@@ -107,6 +108,25 @@ final class ResultCacheTests: XCTestCase {
             XCTAssertLessThanOrEqual(cache.count, 50)
         }
         XCTAssertEqual(found(cache.lookup(key("u\(999 % 120)"))), Row(name: "999"))
+    }
+
+    func testConcurrentLookupsStoresAndFlushesKeepTheBound() {
+        let cache = cache(size: 64)
+        DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            for round in 0..<2000 {
+                let user = ResultCacheKey(service: "smtp", step: 0, user: Array("u\((round * 7 + thread) % 200)".utf8))
+                switch round % 5 {
+                case 0: cache.store(user, Row(name: "\(round)"))
+                case 1: cache.recordLogin(user, succeeded: round % 2 == 0)
+                case 2: cache.remove(user)
+                case 3 where round % 500 == 3: cache.flush(service: "smtp", user: user.user)
+                default: _ = cache.lookup(user)
+                }
+            }
+        }
+        XCTAssertLessThanOrEqual(cache.count, 64)
+        cache.store(key("last"), Row(name: "x"))
+        XCTAssertEqual(found(cache.lookup(key("last"))), Row(name: "x"))
     }
 
     func testFlushDropsOneUserAServiceOrEverything() {
