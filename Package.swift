@@ -43,6 +43,8 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CPAM", path: "Sources/CPAM"),
+        // prctl(2) for the daemon (variadic in C, so not imported by Swift).
+        .systemLibrary(name: "CProcessControl", path: "Sources/CProcessControl"),
         // libpam's application API (pam_start…), for the tool only.
         .systemLibrary(name: "CPAMAppl", path: "Sources/CPAMAppl"),
         .systemLibrary(name: "CMariaDB", path: "Sources/CMariaDB"),
@@ -114,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "pam-mysql-authd",
             dependencies: [
-                "AuthDaemonCore", "AccountDatabase", "PAMMySQLCore", "PAMStack",
+                "AuthDaemonCore", "AccountDatabase", "PAMMySQLCore", "PAMStack", "CProcessControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -44,6 +44,10 @@ package final class DatabaseSession {
     /// False in a set-uid host: its connection is closed at the end instead of pooled.
     package var poolsConnections: Bool
 
+    /// How many times this session marked a server of its `host` list as failed (it did not
+    /// connect, or could not serve a statement): a long-lived host counts failovers with it.
+    package private(set) var serversMarkedFailed = 0
+
     /// The status the authentication SELECT already read, for the account check that follows in
     /// the same transaction (one SELECT per login instead of two).
     package var accountRow: AccountRow?
@@ -88,15 +92,20 @@ package final class DatabaseSession {
     /// A connection for the current options: this session's own, else one from the pool, else a
     /// new one (only a new one with `fresh`, after a reused one turned out stale). `reused` tells
     /// whether it may have gone stale since it was last used. With a `host` list, an open
-    /// connection to a later server is given up once an earlier one is due to be tried again.
-    private func acquire(fresh: Bool = false) -> Result<(connection: any DatabaseConnection, reused: Bool), DatabaseError> {
+    /// connection is given up when an earlier server is due to be tried again, when its own
+    /// server is marked as failed while another is not (a Galera node that left the primary
+    /// component keeps its connections), or when its server is in `avoiding` (it refused this
+    /// statement); `avoiding` servers are not connected to either.
+    private func acquire(
+        fresh: Bool = false, avoiding: [Int] = []
+    ) -> Result<(connection: any DatabaseConnection, reused: Bool), DatabaseError> {
         if let current = connection {
-            if current.isUsableInThisProcess, current.serves(identity), !preferEarlierServer(than: current) {
+            if current.isUsableInThisProcess, current.serves(identity), !shouldLeave(current, avoiding: avoiding) {
                 return .success((current, true))
             }
             connection = nil
             if current.isUsableInThisProcess, current.serves(identity) {
-                log.trace("leaving server \(current.serverIndex + 1) for an earlier one that is due to be retried")
+                log.trace("leaving server \(current.serverIndex + 1) for another that is due to be tried")
             } else if current.isUsableInThisProcess {
                 if poolsConnections { pool.checkIn(current) }
             } else {
@@ -104,30 +113,36 @@ package final class DatabaseSession {
             }
         }
         if !fresh, poolsConnections, let pooled = pool.checkOut(identity) {
-            if !preferEarlierServer(than: pooled) {
+            if !shouldLeave(pooled, avoiding: avoiding) {
                 log.trace("reusing an open connection to \(pooled.identity.servers[pooled.serverIndex].description)")
                 connection = pooled
                 return .success((pooled, true))
             }
-            log.trace("closing an open connection to server \(pooled.serverIndex + 1): an earlier one is due to be retried")
+            log.trace("closing an open connection to server \(pooled.serverIndex + 1): another is due to be tried")
         }
-        return openFirstAnswering().map { opened in
+        return openFirstAnswering(avoiding: avoiding).map { opened in
             connection = opened
             return (opened, false)
         }
     }
 
-    /// Whether `connection` goes to a later server of its list while an earlier one is not
-    /// (or no longer) marked as failed.
-    private func preferEarlierServer(than connection: any DatabaseConnection) -> Bool {
-        guard connection.serverIndex > 0 else { return false }
-        return failover.skipped(connection.identity.servers[..<connection.serverIndex]).contains(false)
+    /// Whether `connection`, to one server of a `host` list, should be closed for another: its
+    /// server refused this statement (`avoiding`), an earlier server is not (or no longer) marked
+    /// as failed, or its own server is marked while some other is not.
+    private func shouldLeave(_ connection: any DatabaseConnection, avoiding: [Int]) -> Bool {
+        let index = connection.serverIndex
+        if avoiding.contains(index) { return true }
+        let servers = connection.identity.servers
+        guard servers.count > 1 else { return false }
+        let skipped = failover.skipped(servers)
+        return skipped[..<index].contains(false) || (skipped[index] && skipped.contains(false))
     }
 
     /// Tries the servers in order, each with the connect timeout; those that failed within
-    /// `failover_retry` seconds go last (all are tried when all failed). One server: exactly
-    /// the single-server behaviour (its error is returned as it is, nothing remembered).
-    private func openFirstAnswering() -> Result<any DatabaseConnection, DatabaseError> {
+    /// `failover_retry` seconds go last (all are tried when all failed), those in `avoiding`
+    /// (they refused the statement being sent) not at all. One server: exactly the
+    /// single-server behaviour (its error is returned as it is, nothing remembered).
+    private func openFirstAnswering(avoiding: [Int] = []) -> Result<any DatabaseConnection, DatabaseError> {
         let servers = identity.servers
         if servers.count == 1 {
             log.trace("connecting to \(servers[0].description) as \(LogText.escaped(identity.user))")
@@ -135,7 +150,7 @@ package final class DatabaseSession {
         }
         var failed: [Int] = []
         var lastError: DatabaseError?
-        for index in failover.order(servers) {
+        for index in failover.order(servers) where !avoiding.contains(index) {
             let server = servers[index]
             if let remaining = LoginDeadline.remainingMilliseconds(), remaining <= 0 {
                 // Not tried, so not marked as failed either.
@@ -149,7 +164,13 @@ package final class DatabaseSession {
             switch open(options, identity, index) {
             case .success(let opened):
                 failover.noteSuccess(of: server)
-                if index > 0 {
+                if !avoiding.isEmpty {
+                    let refused = avoiding.map { servers[$0].description }.joined(separator: ", ")
+                    log(
+                        .warning,
+                        "using server \(index + 1) of \(servers.count) (\(server.description)): \(refused) could not serve the statement (skipped for \(options.failoverRetry) s)"
+                    )
+                } else if index > 0 {
                     let before = servers[..<index].map { $0.description }.joined(separator: ", ")
                     log(
                         .warning,
@@ -171,6 +192,7 @@ package final class DatabaseSession {
                     continue
                 }
                 failover.noteFailure(of: server, skipFor: options.failoverRetry)
+                serversMarkedFailed += 1
                 failed.append(index)
                 lastError = error
             }
@@ -181,28 +203,56 @@ package final class DatabaseSession {
                 message: "no server of the host list could be connected (\(failed.count) tried: \(identity.serversDescription))"))
     }
 
-    /// Runs a statement, opening the connection if needed. A reused connection that turns out
-    /// to be gone (server restart, `wait_timeout`) is replaced and the statement sent once
-    /// more; a fresh one is never retried, so an unreachable server is reported after one
-    /// connect timeout.
+    /// Runs a statement, opening the connection if needed, and applies the error's remedy
+    /// (`DatabaseError.Remedy`) before answering: a reused connection that turns out to be gone
+    /// (server restart, `wait_timeout`) is replaced and the statement sent once more (a fresh one
+    /// is never retried, so an unreachable server is reported after one connect timeout); a
+    /// server of a `host` list that cannot serve (a Galera node outside the primary component) is
+    /// marked as failed and the statement goes to the next one; a statement rolled back by a
+    /// deadlock or a Galera conflict is sent once more.
     package func execute(_ sql: String, parameters: [SecretBytes]) -> Result<StatementResult, DatabaseError> {
-        for attempt in 0..<2 {
+        var reconnected = false
+        var sentAgain = false
+        // The servers that could not serve this statement, in the order they answered so.
+        var refusing: [Int] = []
+        while true {
             let acquired: (connection: any DatabaseConnection, reused: Bool)
-            switch acquire(fresh: attempt > 0) {
+            switch acquire(fresh: reconnected || !refusing.isEmpty, avoiding: refusing) {
             case .failure(let error): return .failure(error)
             case .success(let value): acquired = value
             }
             let result = acquired.connection.execute(sql, parameters: parameters, maximumValueLength: maximumStoredValueLength)
-            if case .failure(let error) = result, error.breaksConnection {
-                drop()
-                if error.isLostConnection, acquired.reused, attempt == 0 {
-                    log.trace("the open connection was lost (\(LogText.escaped(error.message))); reconnecting once")
-                    continue
+            guard case .failure(let error) = result else { return result }
+            if error.breaksConnection { drop() }
+            switch error.remedy {
+            case .reconnect where acquired.reused && !reconnected:
+                log.trace("the open connection was lost (\(LogText.escaped(error.message))); reconnecting once")
+                reconnected = true
+            case .sendAgain where !sentAgain:
+                log.trace("the server rolled the statement back (\(LogText.escaped(error.message))); sending it once more")
+                sentAgain = true
+            case .tryNextServer where identity.servers.count > 1:
+                let servers = identity.servers
+                let index = acquired.connection.serverIndex
+                failover.noteFailure(of: servers[index], skipFor: options.failoverRetry)
+                serversMarkedFailed += 1
+                refusing.append(index)
+                log(
+                    .err,
+                    "MySQL error (\(LogText.escaped(error.message, limit: 256))) from server \(index + 1) of \(servers.count) (\(servers[index].description)): it cannot serve, trying the next server (skipped for \(options.failoverRetry) s)"
+                )
+                if refusing.count == servers.count {
+                    return .failure(
+                        DatabaseError(
+                            kind: .unavailable, code: error.code,
+                            message:
+                                "no server of the host list could serve the statement (\(servers.count) tried: \(identity.serversDescription))"
+                        ))
                 }
+            default:
+                return result
             }
-            return result
         }
-        return .failure(DatabaseError(kind: .unavailable, code: 2006, message: "connection lost"))
     }
 
     /// Makes sure the server answers (a password change's preliminary check, `pam-mysql check`):

@@ -345,18 +345,13 @@ package final class MariaDBConnection: DatabaseConnection {
         DatabaseError(kind: .unavailable, code: mysql_errno(handle), message: errorText(handle))
     }
 
-    /// Server errors that say the server, not the SQL, failed: too many connections (1040),
-    /// shutdown in progress (1053), lock wait timeout or deadlock (1205, 1213), query interrupted
-    /// (1317), connection killed (1927). A temporary failure: the connection is dropped and the
-    /// login answers "try later" (PAM_AUTHINFO_UNAVAIL), so `[authinfo_unavail=…]` stacks fall back.
-    static let transientServerErrors: Set<UInt32> = [1040, 1053, 1205, 1213, 1317, 1927]
-
     /// Server errors whose text names only schema objects, columns or the server's state, never
     /// a value: access denied (1044, 1045, 1142, 1143), no database (1046, 1049), unknown column
     /// or table (1054, 1146), NULL or too long for a column (1048, 1406), lock wait, deadlock,
-    /// read-only or interrupted (1205, 1213, 1290, 1317), too many connections (1040).
+    /// read-only or interrupted (1205, 1213, 1290, 1317), too many connections (1040), a Galera
+    /// node not ready or a server shutting down (1047, 1053).
     static let valueFreeServerErrors: Set<UInt32> = [
-        1040, 1044, 1045, 1046, 1048, 1049, 1054, 1142, 1143, 1146, 1205, 1213, 1290, 1317, 1406,
+        1040, 1044, 1045, 1046, 1047, 1048, 1049, 1053, 1054, 1142, 1143, 1146, 1205, 1213, 1290, 1317, 1406,
     ]
 
     /// The error of `statement`. Once values are bound (`withBoundValues`), a server error's
@@ -365,20 +360,17 @@ package final class MariaDBConnection: DatabaseConnection {
     /// value, which may be a new password or a hash, into the message.
     private func statementError(_ statement: UnsafeMutablePointer<MYSQL_STMT>, withBoundValues: Bool = true) -> DatabaseError {
         let code = mysql_stmt_errno(statement)
-        // Client errors (CR_*, 2000-2999) mean the server is gone or silent; so do the server
-        // errors of a server that is shutting down, killed the connection or is too busy; the
-        // other server errors mean the SQL is wrong.
-        let kind: DatabaseError.Kind =
-            (2000..<3000).contains(code) || Self.transientServerErrors.contains(code) ? .unavailable : .statement
-        if withBoundValues, kind == .statement, !Self.valueFreeServerErrors.contains(code) {
+        // The kind (temporary or configuration) comes from the code: DatabaseError's rule.
+        let error = DatabaseError(statementErrorCode: code, message: String(cString: mysql_stmt_error(statement)))
+        if withBoundValues, error.kind == .statement, !Self.valueFreeServerErrors.contains(code) {
             let state = String(cString: mysql_stmt_sqlstate(statement))
             return DatabaseError(
-                kind: kind, code: code,
+                kind: error.kind, code: code,
                 message:
                     "server error \(code) (SQLSTATE \(LogText.escaped(state, limit: 5))); its text is not logged: it may quote a bound value"
             )
         }
-        return DatabaseError(kind: kind, code: code, message: String(cString: mysql_stmt_error(statement)))
+        return error
     }
 }
 

@@ -37,6 +37,8 @@ final class FakeConnection: DatabaseConnection {
 final class FakeServers {
     var refusing: Set<Int> = []
     var answer: (String) -> Result<StatementResult, DatabaseError> = { _ in .success(StatementResult(rowCount: 0, firstRow: [])) }
+    /// When set, answers instead of `answer`, by server index and SQL (one server of a list failing).
+    var answerFor: ((Int, String) -> Result<StatementResult, DatabaseError>)?
     private(set) var opened: [FakeConnection] = []
     private(set) var attempts: [Int] = []
 
@@ -46,7 +48,9 @@ final class FakeServers {
             if refusing.contains(index) {
                 return .failure(DatabaseError(kind: .unavailable, code: 2003, message: "Can't connect to server \(index + 1)"))
             }
-            let connection = FakeConnection(identity: identity, serverIndex: index) { [unowned self] sql in answer(sql) }
+            let connection = FakeConnection(identity: identity, serverIndex: index) { [unowned self] sql in
+                answerFor?(index, sql) ?? answer(sql)
+            }
             opened.append(connection)
             return .success(connection)
         }

@@ -107,6 +107,12 @@ class AuthDaemon:
         for name, lines in (services or {}).items():
             self.write_service(name, lines)
 
+    def _before_exec(self) -> None:
+        if not self.inherit_core_limit:
+            ph._no_core_dumps()
+        if self.run_as_group is not None:
+            os.setgid(self.run_as_group)
+
     @property
     def argv(self) -> list[str]:
         # Its own control socket: the default (/run/pam-mysql-authd/control) is one per machine.
@@ -165,6 +171,9 @@ class AuthDaemon:
     # True: the daemon starts with this process's core limit instead of the harness's 0 (the
     # test that the daemon sets its own limit to 0).
     inherit_core_limit = False
+    # A group to run the daemon under (uid stays 0): /proc/PID's files then show that group
+    # while the process is dumpable and root's once it is not (the test of PR_SET_DUMPABLE).
+    run_as_group: int | None = None
 
     def launch(self) -> None:
         out = open(self.out_path, "ab")
@@ -172,7 +181,7 @@ class AuthDaemon:
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=out,
                                          stderr=subprocess.STDOUT, start_new_session=True,
                                          env=ph.child_env(),
-                                         preexec_fn=None if self.inherit_core_limit else ph._no_core_dumps)
+                                         preexec_fn=self._before_exec)
         finally:
             out.close()
         _live.add(self)

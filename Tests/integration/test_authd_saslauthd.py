@@ -382,6 +382,7 @@ def test_no_core_file_can_carry_the_passwords(mariadb):
     resource.setrlimit(resource.RLIMIT_CORE, (saved[1], saved[1]))
     d = AuthDaemon(services(mariadb))
     d.inherit_core_limit = True
+    d.run_as_group = 65534
     try:
         d.start()
     finally:
@@ -391,6 +392,10 @@ def test_no_core_file_can_carry_the_passwords(mariadb):
         limits = Path(f"/proc/{d.proc.pid}/limits").read_text()
         line = next(l for l in limits.splitlines() if l.startswith("Max core file size"))
         assert line.split()[4:6] == ["0", "0"], line
+        # Not dumpable (no ptrace or /proc/PID/mem by the same uid): /proc/PID's files then
+        # belong to root:root instead of the process's own uid and gid.
+        status = os.stat(f"/proc/{d.proc.pid}/status")
+        assert (status.st_uid, status.st_gid) == (0, 0), (status.st_uid, status.st_gid)
     finally:
         d.stop()
         text = d.log_text()

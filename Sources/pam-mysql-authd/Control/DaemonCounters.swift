@@ -17,6 +17,7 @@ final class DaemonCounters: Sendable {
         var events: [String: UInt64] = [:]
         /// Services the daemon resolved: the only `service` label values besides "other".
         var knownServices: Set<String> = []
+        var databaseFailovers: UInt64 = 0
     }
 
     /// At most this many service labels; later services count as "other".
@@ -48,6 +49,17 @@ final class DaemonCounters: Sendable {
         let key = ControlStatus.RequestKey(protocolName: protocolName, result: result)
         values.withLock { $0.requests[key, default: 0] += 1 }
     }
+
+    /// A login's session marked `servers` servers of its `host` list as failed (refused
+    /// connection, timeout, or a Galera node outside the primary component answering ER 1047)
+    /// and went on to the next: the database is degraded although logins still succeed.
+    func databaseFailover(servers: Int) {
+        values.withLock { $0.databaseFailovers += UInt64(max(servers, 0)) }
+        metrics?.count("database_failovers_total", by: Int64(max(servers, 0)))
+    }
+
+    /// Servers marked as failed since start-up (`databaseFailover`), for status and metrics.
+    var databaseFailovers: UInt64 { values.withLock { $0.databaseFailovers } }
 
     /// One answered login, for `status` and the metrics: `service` as the client named it
     /// (labelled only when the daemon resolved it), `temporaryReason` the reason of a

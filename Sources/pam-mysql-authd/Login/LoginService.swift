@@ -247,10 +247,12 @@ final class LoginService: @unchecked Sendable {
         let (session, generation) = shelf.take(key, options: options)
         session.log = databaseLog(attempt, verbose: options.verbose)
         let request = LoginRequest(user: attempt.user, password: attempt.password)
+        let marked = session.serversMarkedFailed
         let (found, use) = LoginDeadline.with(seconds: deadlineSeconds(since: started, configured: options.loginTimeout)) {
             let (answer, use) = resultCache.answer(cacheKey, session: session, bypass: bypassingCache)
             return (session.lookupPassword(request, answer: answer), use)
         }
+        if session.serversMarkedFailed > marked { counters.databaseFailover(servers: session.serversMarkedFailed - marked) }
         let row = session.accountRow
         shelf.put(session, key: key, generation: generation)
         return (.verify(found), row, use)
@@ -271,9 +273,11 @@ final class LoginService: @unchecked Sendable {
         let (session, generation) = shelf.take(key, options: options)
         session.log = databaseLog(attempt, verbose: options.verbose)
         session.accountRow = row
+        let marked = session.serversMarkedFailed
         let decision = LoginDeadline.with(seconds: deadlineSeconds(since: started, configured: options.loginTimeout)) {
             session.decideAccount(user: attempt.user)
         }
+        if session.serversMarkedFailed > marked { counters.databaseFailover(servers: session.serversMarkedFailed - marked) }
         shelf.put(session, key: key, generation: generation)
         return LoginVerdictMapping.verdict(decision, user: attempt.user)
     }

@@ -2,7 +2,8 @@
 
     python3 pam_driver.py SERVICE USER PASSWORD
 Each input line `login` runs pam_start, pam_authenticate, pam_acct_mgmt, pam_end and prints
-`<auth code> <acct code> <seconds>`; EOF ends the process. The module's process-wide state
+`<auth code> <acct code> <seconds>`; `login USER PASSWORD` does the same for that user and
+password (ASCII without spaces); EOF ends the process. The module's process-wide state
 (connection pool, failed-server table) lives as long as this process, as in saslauthd.
 """
 import ctypes
@@ -49,8 +50,14 @@ pam.pam_authenticate.argtypes = [ctypes.c_void_p, ctypes.c_int]
 pam.pam_acct_mgmt.argtypes = [ctypes.c_void_p, ctypes.c_int]
 pam.pam_end.argtypes = [ctypes.c_void_p, ctypes.c_int]
 
+default_user, default_password = user, password
 for line in sys.stdin:
-    if line.strip() != "login":
+    words = line.split()
+    if words == ["login"]:
+        user, password = default_user, default_password
+    elif len(words) == 3 and words[0] == "login":
+        user, password = words[1].encode(), words[2].encode()
+    else:
         continue
     handle = ctypes.c_void_p()
     start = time.monotonic()
