@@ -35,6 +35,9 @@ package enum LiveSockets {
         }
     }
 
+    /// How many database connections are open now (the daemon's metrics).
+    package static var count: Int { ProcessLock.withLock { entries.count } }
+
     static func remove(_ descriptor: Int32) {
         ProcessLock.withLock {
             if let index = entries.firstIndex(where: { $0.descriptor == descriptor }) { entries.remove(at: index) }

@@ -68,8 +68,14 @@ extension DatabaseSession {
 
     /// The database half of `decideLogin`: the row, and every refusal that needs no hashing.
     package func lookupPassword(_ request: LoginRequest) -> PasswordLookup {
+        lookupPassword(request, answer: lookupPasswordRow(user: request.user))
+    }
+
+    /// The rest of `lookupPassword` from the SELECT's answer, which the auth daemon's result
+    /// cache may hand in instead of running the SELECT.
+    package func lookupPassword(_ request: LoginRequest, answer: Result<[SecretBytes?], LookupFailure>) -> PasswordLookup {
         let row: [SecretBytes?]
-        switch lookupPasswordRow(user: request.user) {
+        switch answer {
         case .success(let found): row = found
         case .failure(.userUnknown):
             log(.err, "SELECT returned no result.")

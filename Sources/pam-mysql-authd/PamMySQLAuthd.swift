@@ -122,7 +122,7 @@ struct PamMySQLAuthd: AsyncParsableCommand {
             logger.warning(
                 "descriptor limit \(descriptors): fewer connections than max_connections \(listenerLimits.maximumConnections) fit")
         }
-        let counters = DaemonCounters()
+        let counters = DaemonCounters(metrics: settings.metrics == nil ? nil : AuthdMetrics())
         let login = LoginService(limits: LoginLimits(settings.limits), configuration: holder, counters: counters, logger: logger)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount))
         let listeners = ListenerSet(group: group, login: login, limits: listenerLimits, counters: counters, logger: logger)
@@ -137,7 +137,7 @@ struct PamMySQLAuthd: AsyncParsableCommand {
             ?? Self.runtimeDirectory().map { "\($0)/control" }
         do {
             try await listeners.bind(plans)
-            let commands = DaemonControl(counters: counters, reloadConfiguration: reload) { user in
+            let commands = DaemonControl(counters: counters, reloadConfiguration: reload, login: login) { user in
                 login.defence.unlock(user: user, settings: holder.current.settings.defence)
             }
             if let descriptor = activated.control {
@@ -146,6 +146,11 @@ struct PamMySQLAuthd: AsyncParsableCommand {
             } else if let controlPath {
                 listeners.add(try await ControlServer.bind(path: controlPath, group: group, commands: commands, logger: logger))
                 logger.info("control: listening on \(controlPath)")
+            }
+            if let endpoint = settings.metrics, let metrics = counters.metrics {
+                let scrape: @Sendable () -> [UInt8] = { metrics.render(counters.snapshot(), cacheEntries: login.resultCache.cache.count) }
+                listeners.add(try await MetricsServer.bind(endpoint, group: group, scrape: scrape, logger: logger))
+                logger.info("metrics: serving http://\(endpoint.text)/metrics")
             }
         } catch {
             logger.error("\(error)")

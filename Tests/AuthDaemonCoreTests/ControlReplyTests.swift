@@ -37,6 +37,16 @@ final class ControlReplyTests: XCTestCase {
             ])
     }
 
+    func testOtherCountersFollowTheRequestsSortedByName() {
+        let status = ControlStatus(
+            uptimeSeconds: 1, openConnections: 0, acceptedConnections: 0,
+            requests: [.init(protocolName: "dovecot", result: "ok"): 2],
+            events: ["result_cache_misses": 1, "result_cache_hits": 5, "odd name": 3])
+        XCTAssertEqual(
+            Array(ControlReply.status(status).lines.suffix(5)),
+            ["requests dovecot ok 2", "odd_name 3", "result_cache_hits 5", "result_cache_misses 1", "OK"])
+    }
+
     func testEveryReplyEndsWithOneOutcomeLine() {
         let vectors: [(ControlReply, [String], Bool)] = [
             (.done("configuration reloaded"), ["OK configuration reloaded"], true),

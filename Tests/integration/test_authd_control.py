@@ -114,8 +114,9 @@ def test_socket_is_root_only_and_status_ends_with_ok(daemon):
     "command, reply",
     [
         ("reload", "OK configuration reloaded"),
-        ("flush", "ERROR flush is not supported yet"),
-        ("flush smtp alice", "ERROR flush is not supported yet"),
+        ("flush", "OK flushed 0 result cache entries and 0 verification cache entries (all services; the result cache is off)"),
+        ("flush smtp alice",
+         "OK flushed 0 result cache entries and 0 verification cache entries (user alice of service smtp; the result cache is off)"),
         ("unlock alice", "ERROR the user lock is off (user_lock_failures = 0)"),
         ("unlock", "ERROR wrong arguments for unlock; usage: unlock USER"),
         ("flush ../x", "ERROR invalid service name '../x' (no '/', no '..', not empty)"),

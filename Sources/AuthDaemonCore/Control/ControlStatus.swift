@@ -38,16 +38,19 @@ public struct ControlStatus: Equatable, Sendable {
     /// The brute-force defences' events by name ("penalty_delays", "user_locks", ...), shown as
     /// `defence NAME VALUE` lines after the requests.
     public var defence: [String: UInt64] = [:]
+    /// Other counters by name (`result_cache_hits`...), shown last.
+    public var events: [String: UInt64]
 
     public init(
         uptimeSeconds: UInt64, openConnections: UInt64, acceptedConnections: UInt64, requests: [RequestKey: UInt64],
-        caches: [CacheKey: UInt64] = [:]
+        caches: [CacheKey: UInt64] = [:], events: [String: UInt64] = [:]
     ) {
         self.uptimeSeconds = uptimeSeconds
         self.openConnections = openConnections
         self.acceptedConnections = acceptedConnections
         self.requests = requests
         self.caches = caches
+        self.events = events
     }
 
     /// `name value` lines, requests sorted by protocol then result:
@@ -60,6 +63,7 @@ public struct ControlStatus: Equatable, Sendable {
     ///     cache verification hits 3990
     ///     cache verification misses 10
     ///     defence penalty_delays 17
+    ///     result_cache_hits 3990
     public var lines: [String] {
         var out = [
             "uptime_seconds \(uptimeSeconds)",
@@ -75,6 +79,7 @@ public struct ControlStatus: Equatable, Sendable {
         for name in defence.keys.sorted() {
             out.append("defence \(Self.word(name)) \(defence[name] ?? 0)")
         }
+        for name in events.keys.sorted() { out.append("\(Self.word(name)) \(events[name] ?? 0)") }
         return out
     }
 

@@ -24,6 +24,8 @@ final class LoginService: @unchecked Sendable {
     private let shelf: SessionShelf
     private let logger: Logger
     private let counters: DaemonCounters
+    /// The result cache (off unless `result_cache` or `--cache-ttl`): spares the password SELECT.
+    let resultCache: LoginResultCache
     private let pending = NIOLockedValueBox(0)
     /// The verification cache (`verification_cache = yes`) and its TTL in milliseconds; nil
     /// while it is off. A reload keeps it: every entry's fingerprint covers the step's options
@@ -60,6 +62,7 @@ final class LoginService: @unchecked Sendable {
         databasePool = NIOThreadPool(numberOfThreads: limits.databaseThreads)
         hashingPool = NIOThreadPool(numberOfThreads: limits.hashingThreads)
         shelf = SessionShelf(capacityPerKey: limits.databaseThreads)
+        resultCache = LoginResultCache(settings: configuration.current.settings.cache, counters: counters, logger: logger)
         databasePool.start()
         hashingPool.start()
         updateVerificationCache(configuration.current.settings.cache)
@@ -70,6 +73,7 @@ final class LoginService: @unchecked Sendable {
     func reload() {
         _ = configuration.reload()
         shelf.removeAll()
+        counters.resultCacheFlushed(count: resultCache.reset(settings: configuration.current.settings.cache))
         updateVerificationCache(configuration.current.settings.cache)
     }
 
@@ -137,13 +141,13 @@ final class LoginService: @unchecked Sendable {
         switch defence.admit(attempt, settings: configuration.current.settings.defence) {
         case .admitted(let admitted): ticket = admitted
         case .refused(let refusal):
-            log(attempt, refusal)
+            log(attempt, refusal, since: arrived)
             return eventLoop.makeSucceededFuture(refusal)
         }
         return login(attempt, on: eventLoop)
             .flatMap { [self] verdict in defence.answer(ticket, verdict, for: attempt, arrived: arrived, on: eventLoop) }
             .map { [self] verdict in
-                log(attempt, verdict)
+                log(attempt, verdict, since: arrived)
                 return verdict
             }
     }
@@ -173,7 +177,9 @@ final class LoginService: @unchecked Sendable {
             .flatMap { [self] resolved -> EventLoopFuture<LoginVerdict> in
                 switch resolved {
                 case .failure(let refusal): return eventLoop.makeSucceededFuture(.refused(Self.reason(refusal)))
-                case .success(let plan): return walkStacks(attempt, plan, eventLoop, since: started)
+                case .success(let plan):
+                    counters.serviceResolved(attempt.service)
+                    return walkStacks(attempt, plan, eventLoop, since: started)
                 }
             }
             .whenComplete { result in
@@ -209,7 +215,9 @@ final class LoginService: @unchecked Sendable {
         let walk = Walk(plan.authentication)
         let key = "\(plan.service.text)/auth"
         return self.walk(walk, eventLoop) { [self] index, options in
-            authenticationStep(attempt, options.value, key: "\(key)/\(index)", walk: walk, eventLoop, since: started)
+            let cacheKey = ResultCacheKey(service: plan.service.text, step: index, user: attempt.user)
+            return authenticationStep(
+                attempt, options.value, key: "\(key)/\(index)", cacheKey: cacheKey, walk: walk, eventLoop, since: started)
         }
         .flatMap { [self] result -> EventLoopFuture<LoginVerdict> in
             guard case .success = result else { return eventLoop.makeSucceededFuture(Self.verdict(result, user: attempt.user)) }
@@ -281,54 +289,64 @@ final class LoginService: @unchecked Sendable {
 
     /// One pam_mysql auth step: the row on a database thread, the password on a hashing thread.
     private func authenticationStep(
-        _ attempt: LoginAttempt, _ moduleOptions: ModuleOptions, key: String, walk: Walk, _ eventLoop: any EventLoop,
-        since started: NIODeadline
+        _ attempt: LoginAttempt, _ moduleOptions: ModuleOptions, key: String, cacheKey: ResultCacheKey, walk: Walk,
+        _ eventLoop: any EventLoop, since started: NIODeadline, bypassingCache: Bool = false
     ) -> EventLoopFuture<LoginVerdict> {
         let options = StepOptions(moduleOptions)
-        return run(on: databasePool, eventLoop, since: started) { [self] () -> (Lookup, AccountRow?) in
-            lookUp(attempt, options.value, key: key, since: started)
+        return run(on: databasePool, eventLoop, since: started) { [self] () -> (Lookup, AccountRow?, ResultCacheUse) in
+            lookUp(attempt, options.value, key: key, cacheKey: cacheKey, bypassingCache: bypassingCache, since: started)
         }
-        .flatMap { [self] found, row in
+        .flatMap { [self] found, row, use -> EventLoopFuture<LoginVerdict> in
             if let row { walk.accountRow = row }
+            let verdict: EventLoopFuture<LoginVerdict>
             switch found {
-            case .answered(let verdict): return eventLoop.makeSucceededFuture(verdict)
+            case .answered(let answer): verdict = eventLoop.makeSucceededFuture(answer)
             case .verify(.decided(let decision), _):
                 // Nothing to hash (or a verification cache hit): no hop to the hashing pool.
-                return eventLoop.makeSucceededFuture(LoginVerdictMapping.verdict(decision, user: attempt.user))
+                verdict = eventLoop.makeSucceededFuture(LoginVerdictMapping.verdict(decision, user: attempt.user))
             case .verify(let lookup, let probe):
                 let remembering = ProbeHandle(probe)
-                return run(on: hashingPool, eventLoop, since: started) { [self] in
+                verdict = run(on: hashingPool, eventLoop, since: started) { [self] in
                     verify(attempt, options.value, lookup, remembering: remembering.value)
                 }
+            }
+            // A refusal against a cached row whose last login succeeded: ask the database again.
+            return verdict.flatMap { [self] answer in
+                guard resultCache.needsFreshLookup(cacheKey, use, verdict: answer) else { return eventLoop.makeSucceededFuture(answer) }
+                return authenticationStep(
+                    attempt, moduleOptions, key: key, cacheKey: cacheKey, walk: walk, eventLoop, since: started, bypassingCache: true)
             }
         }
     }
 
     /// The database half of a step: the password row (and the status row read with it).
-    private func lookUp(_ attempt: LoginAttempt, _ options: ModuleOptions, key: String, since started: NIODeadline) -> (Lookup, AccountRow?)
-    {
+    private func lookUp(
+        _ attempt: LoginAttempt, _ options: ModuleOptions, key: String, cacheKey: ResultCacheKey, bypassingCache: Bool,
+        since started: NIODeadline
+    ) -> (Lookup, AccountRow?, ResultCacheUse) {
         let (session, generation) = shelf.take(key, options: options)
         session.log = databaseLog(attempt, verbose: options.verbose)
         let request = LoginRequest(user: attempt.user, password: attempt.password)
-        let found = LoginDeadline.with(seconds: deadlineSeconds(since: started, configured: options.loginTimeout)) {
-            session.lookupPassword(request)
+        let (found, use) = LoginDeadline.with(seconds: deadlineSeconds(since: started, configured: options.loginTimeout)) {
+            let (answer, use) = resultCache.answer(cacheKey, session: session, bypass: bypassingCache)
+            return (session.lookupPassword(request, answer: answer), use)
         }
         let row = session.accountRow
         countFailovers(session)
         shelf.put(session, key: key, generation: generation)
-        guard let cached = verificationCache.withLockedValue({ $0 }) else { return (.verify(found, nil), row) }
+        guard let cached = verificationCache.withLockedValue({ $0 }) else { return (.verify(found, nil), row, use) }
         // Two HMACs, here on the database thread: a hit never waits for a hashing thread.
-        let use = VerificationCacheUse(cache: cached.cache, service: attempt.service, ttlMilliseconds: cached.ttlMilliseconds)
+        let verification = VerificationCacheUse(cache: cached.cache, service: attempt.service, ttlMilliseconds: cached.ttlMilliseconds)
         let log = databaseLog(attempt, verbose: options.verbose)
-        switch DatabaseSession.consultVerificationCache(use, request: request, lookup: found, options: options, log: log) {
+        switch DatabaseSession.consultVerificationCache(verification, request: request, lookup: found, options: options, log: log) {
         case .hit?:
             counters.verificationCacheHit()
-            return (.verify(.decided(.accepted(.passwordVerified)), nil), row)
+            return (.verify(.decided(.accepted(.passwordVerified)), nil), row, use)
         case .miss(let probe)?:
             counters.verificationCacheMiss()
-            return (.verify(found, probe), row)
+            return (.verify(found, probe), row, use)
         case nil:
-            return (.verify(found, nil), row)
+            return (.verify(found, nil), row, use)
         }
     }
 
@@ -396,21 +414,27 @@ final class LoginService: @unchecked Sendable {
         }
     }
 
-    private func log(_ attempt: LoginAttempt, _ verdict: LoginVerdict) {
+    private func log(_ attempt: LoginAttempt, _ verdict: LoginVerdict, since started: NIODeadline) {
         let line = AuthEventLine(
             user: attempt.user, service: attempt.service, protocolName: attempt.protocolName, remoteAddress: attempt.remoteAddress
         ).text(verdict)
+        let result: String
+        var temporaryReason: String?
         switch verdict {
         case .accepted:
             logger.info("\(line)")
-            counters.requestAnswered(protocolName: attempt.protocolName, result: "ok")
+            result = "ok"
         case .refused:
             logger.notice("\(line)")
-            counters.requestAnswered(protocolName: attempt.protocolName, result: attempt.protocolName == "dovecot" ? "fail" : "no")
-        case .temporaryFailure:
+            result = attempt.protocolName == "dovecot" ? "fail" : "no"
+        case .temporaryFailure(let reason):
             logger.warning("\(line)")
-            counters.requestAnswered(protocolName: attempt.protocolName, result: "tempfail")
+            result = "tempfail"
+            temporaryReason = reason.text
         }
+        counters.loginAnswered(
+            protocolName: attempt.protocolName, service: attempt.service, result: result, temporaryReason: temporaryReason,
+            nanoseconds: (NIODeadline.now() - started).nanoseconds)
     }
 }
 
