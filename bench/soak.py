@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -45,6 +46,9 @@ SASL_CONCURRENCY = 2
 # when first needed; the descriptors may differ by these between the two figures.
 POOL_CONNECTIONS = 8
 RSS_TOLERANCE = 0.05
+# AUTHD_MEMORY_CHECKS=0 (make asan-authd): AddressSanitizer's quarantine keeps freed blocks (up
+# to 256 MB), so resident memory grows by design; it is reported, not judged.
+MEMORY_CHECKS = os.environ.get("AUTHD_MEMORY_CHECKS", "1") != "0"
 
 
 def password(i: int) -> str:
@@ -174,7 +178,7 @@ def soak(db: ph.MariaDB, logins: int, checkpoint: int, log=print) -> dict:
     temporary = sum(tally.answers.get(k, 0) for k in ("CLOSED", "EMPTY", "TIMEOUT"))
     if temporary > logins // 1000:
         problems.append(f"{temporary} temporary failures or timeouts")
-    if rss_growth > RSS_TOLERANCE:
+    if rss_growth > RSS_TOLERANCE and MEMORY_CHECKS:
         problems.append(f"VmRSS grew {rss_growth:.1%} between {checkpoint} and {logins} logins")
     if abs(fd_growth) > POOL_CONNECTIONS:
         problems.append(f"descriptors changed by {fd_growth} between {checkpoint} and {logins} logins")

@@ -22,6 +22,7 @@ served within 1 s; its descriptors stay within the limit raised for max_connecti
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 import warnings
@@ -44,8 +45,11 @@ CAPACITY_SECONDS = 4.0
 OVERLOAD_SECONDS = 12.0
 ANSWER_WITHIN = 8.0
 # The limit README states ("Limits of pam-mysql-authd"); measured here: 24 MB under this
-# overload, 22 MB through the soak, 25 MB holding max_connections (1024) connections.
+# overload, 25 MB through the soak, 25 MB holding max_connections (1024) connections.
 RSS_LIMIT_KB = 128 * 1024
+# make asan-authd sets AUTHD_MEMORY_CHECKS=0: AddressSanitizer's shadow memory and its quarantine
+# of freed blocks (up to 256 MB) make resident memory no figure of the daemon's own.
+MEMORY_CHECKS = os.environ.get("AUTHD_MEMORY_CHECKS", "1") != "0"
 
 
 def _user(i: int) -> str:
@@ -174,7 +178,7 @@ def test_twice_the_measured_capacity_sheds_only_with_temporary_failures_within_8
     assert kinds.get("CLOSED", 0) > 0, summary
     accepted_rate = kinds.get("OK", 0) / OVERLOAD_SECONDS
     assert accepted_rate >= 0.5 * capacity * 0.7, f"goodput {accepted_rate:.1f}/s; {summary}"
-    assert peak_rss < RSS_LIMIT_KB, summary
+    assert peak_rss < RSS_LIMIT_KB or not MEMORY_CHECKS, summary
     # Shed requests leave a warning line with the reason, never a refusal.
     text = daemon.log_text()
     assert "auth failure" not in text or all(
@@ -265,7 +269,7 @@ def test_10000_held_connections_close_the_oldest_idle_and_a_new_client_is_served
     # The oldest idle ones made room: at most max_connections (plus the few of a race) stay.
     assert f["closed"] >= HELD - 1024 - 16, f
     assert f["fds"] <= limit, f
-    assert f["rss_kb"] < RSS_LIMIT_KB, f
+    assert f["rss_kb"] < RSS_LIMIT_KB or not MEMORY_CHECKS, f
     # The newest held connections are still served.
     assert f["newest_open"] > 100 and f["newest_answer"] == "OK", f
     assert d.wait_log(r"max_connections 1024 reached: closing the oldest idle connections"), d.log_text()[-2000:]
