@@ -14,7 +14,8 @@ connection; the user= spelling (client's, or the database's with ok_user = datab
 invalid base64, overlong lines, NUL bytes, TAB in a name, unknown mechanism, missing
 service, unknown commands, abandoned requests; a temporary failure closes the connection
 (no FAIL, doveadm exits 75); 2000 idle connections (max_connections = 4096) do not stop a new
-client; over max_connections new connections are closed with a log line and the daemon
+client; over max_connections the oldest idle connection is closed for a new one (log line),
+and when every connection is busy a new one is closed at accept (log line) and the daemon
 recovers; the secured option; the failure log line with rip=.
 """
 
@@ -397,25 +398,72 @@ def test_2000_idle_connections_do_not_stop_a_new_client(authd, users):
     assert authd.running, authd.describe()
 
 
-def test_connection_limit_refuses_with_a_log_line_and_recovers(authd_strict, users):
-    # max_connections = 40: the 41st and later connections are not served (closed), the
-    # daemon says so and serves again once the idle ones are gone.
+def _closed_by_server(s) -> bool:
+    """The server's greeting read, then EOF (True) or nothing more yet (False)."""
+    s.setblocking(False)
+    try:
+        while True:
+            if not s.recv(65536):
+                return True
+    except BlockingIOError:
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def test_connection_limit_closes_the_oldest_idle_connection_for_a_new_one(authd_strict, users):
+    # max_connections = 40: 60 idle connections (nothing sent) leave 40 open, the oldest
+    # closed first, and a new client is served; the daemon says so once.
     mark = authd_strict.log_mark()
     socks, failed = ah.open_idle(authd_strict.auth, 60, timeout=10)
     try:
+        assert failed == 0, failed
         time.sleep(0.5)
         with ah.DovecotClient(authd_strict.auth) as c:
-            try:
-                c.handshake()
-                r = c.plain(1, ALICE, PW, "secured")
-            except (ConnectionError, TimeoutError):
-                r = None
-        assert r is None, r  # over the limit: not served
-        assert authd_strict.wait_log(r"(?i)connection", mark), authd_strict.log_since(mark)
+            c.handshake()
+            r = c.plain(1, ALICE, PW, "secured")
+        assert r is not None and r.command == "OK", r
+        assert authd_strict.wait_log(r"max_connections 40 reached: closing the oldest idle connections", mark), \
+            authd_strict.log_since(mark)
+        time.sleep(0.5)
+        closed = [_closed_by_server(s) for s in socks]
+        # 20 for the 60 - 40, one more for the new client; the oldest first (numbered as each
+        # event loop admits its connections, so the first ones closed are among the first
+        # ones opened, not in their exact order).
+        assert sum(closed) == 21, closed
+        assert not any(closed[-10:]), closed
     finally:
         ah.close_all(socks)
     assert authd_strict.running, authd_strict.describe()
-    deadline = time.monotonic() + 5
+
+
+def test_connection_limit_refuses_with_a_log_line_when_every_connection_is_busy_and_recovers(authd_strict, users):
+    # max_connections = 40, each with a request in flight (the database frozen): the 41st
+    # connection is closed at accept, with a log line; once the requests are answered
+    # (temporary failures) the daemon serves again.
+    mark = authd_strict.log_mark()
+    conns = []
+    try:
+        with ah.frozen(users):
+            for i in range(40):
+                c = ah.DovecotClient(authd_strict.auth)
+                c.handshake()
+                c.auth(1, "PLAIN", "secured", resp=plain_response(ALICE, PW))
+                conns.append(c)
+            time.sleep(0.3)
+            with ah.DovecotClient(authd_strict.auth) as c:
+                try:
+                    c.handshake()
+                    r = c.plain(1, ALICE, PW, "secured", timeout=2)
+                except (ConnectionError, TimeoutError):
+                    r = None
+            assert r is None, r  # every connection busy: not served
+            assert authd_strict.wait_log(r"connection refused: 40 connections open", mark), authd_strict.log_since(mark)
+    finally:
+        for c in conns:
+            c.close()
+    assert authd_strict.running, authd_strict.describe()
+    deadline = time.monotonic() + 10
     while True:
         with ah.DovecotClient(authd_strict.auth) as c:
             try:

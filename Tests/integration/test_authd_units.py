@@ -206,6 +206,8 @@ class ActivatedDaemon:
         for _, path in sockets:
             argv += ["-l", str(path)]
         argv += [f"--fdname={':'.join(name for name, _ in sockets)}", "-E", f"NOTIFY_SOCKET={self.notify.path}"]
+        if "ASAN_OPTIONS" in os.environ:  # make asan-authd: systemd-socket-activate passes only -E variables
+            argv += ["-E", f"ASAN_OPTIONS={os.environ['ASAN_OPTIONS']}"]
         argv += [str(require_authd()), "--pam-dir", str(base / "pam.d"), "--log", str(self.log), *(extra_args or [])]
         self.output = open(base / "activate.out", "wb")
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.output, stderr=subprocess.STDOUT,

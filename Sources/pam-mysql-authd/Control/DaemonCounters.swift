@@ -13,6 +13,7 @@ final class DaemonCounters: Sendable {
     private struct Values {
         var openConnections: UInt64 = 0
         var acceptedConnections: UInt64 = 0
+        var idleConnectionsClosed: UInt64 = 0
         var requests: [ControlStatus.RequestKey: UInt64] = [:]
         var caches: [ControlStatus.CacheKey: UInt64] = [:]
         var databaseServersFailed: UInt64 = 0
@@ -50,6 +51,14 @@ final class DaemonCounters: Sendable {
     func connectionClosed() {
         values.withLock { $0.openConnections -= min($0.openConnections, 1) }
     }
+
+    /// An idle connection closed to make room for a new one at max_connections (ConnectionTracker).
+    func idleConnectionClosed() {
+        values.withLock { $0.idleConnectionsClosed += 1 }
+    }
+
+    /// Idle connections closed at max_connections since the start (for metrics).
+    var idleConnectionsClosed: UInt64 { values.withLock { $0.idleConnectionsClosed } }
 
     /// One answered request: `protocolName` "saslauthd" or "dovecot", `result` as the daemon
     /// names its outcomes ("ok", "no", "fail", "tempfail"...).

@@ -23,10 +23,16 @@ final class DovecotHandler: ChannelInboundHandler, @unchecked Sendable {
     private var session: DovecotAuthSession
     private var framer: DovecotLineFramer
     private var sweep: RepeatedTask?
+    private let tracker: ConnectionTracker
+    private let connectionID: UInt64
+    /// What the tracker was last told (idle connections are the ones closed first at the limit).
+    private var reportedBusy = false
 
-    init(login: LoginService, connectionID: UInt64, limits: ListenerLimits, logger: Logger) {
+    init(login: LoginService, connectionID: UInt64, tracker: ConnectionTracker, limits: ListenerLimits, logger: Logger) {
         self.login = login
         self.logger = logger
+        self.tracker = tracker
+        self.connectionID = connectionID
         var generator = SystemRandomNumberGenerator()
         let cookie = DovecotSessionConfiguration.cookie(fromBytes: (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
         session = DovecotAuthSession(
@@ -85,6 +91,11 @@ final class DovecotHandler: ChannelInboundHandler, @unchecked Sendable {
             }
         }
         if wrote { context.flush() }
+        let busy = session.requestsInFlight > 0
+        if busy != reportedBusy {
+            reportedBusy = busy
+            tracker.setBusy(connectionID, busy)
+        }
     }
 
     private func verify(_ request: DovecotLoginAttempt, context: ChannelHandlerContext) {
@@ -107,6 +118,11 @@ final class DovecotHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ConnectionTracker.IdleEviction {
+            // max_connections reached: an idle connection makes room (Postfix reconnects).
+            if session.requestsInFlight == 0 { context.close(promise: nil) }
+            return
+        }
         if event is IdleStateHandler.IdleStateEvent {
             if session.requestsInFlight == 0 {
                 logger.info("dovecot: idle connection closed")

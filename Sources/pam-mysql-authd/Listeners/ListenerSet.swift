@@ -81,7 +81,8 @@ final class ListenerSet: @unchecked Sendable {
                         try operations.addHandler(SaslauthdHandler(login: login, joinsRealm: limits.joinsRealm, logger: logger))
                     case .dovecot:
                         try operations.addHandler(IdleStateHandler(readTimeout: limits.dovecotIdle))
-                        try operations.addHandler(DovecotHandler(login: login, connectionID: number, limits: limits, logger: logger))
+                        try operations.addHandler(
+                            DovecotHandler(login: login, connectionID: number, tracker: tracker, limits: limits, logger: logger))
                     }
                 }
             }

@@ -84,6 +84,15 @@ final class SaslauthdHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ConnectionTracker.IdleEviction {
+            // max_connections reached: a connection without a request yet makes room; one
+            // being answered ends by itself.
+            if !answered {
+                forget()
+                context.close(promise: nil)
+            }
+            return
+        }
         if case ChannelEvent.inputClosed = event {
             // The client's EOF: after our reply that ends the connection; before a whole
             // request it is a half request (nothing to answer).
