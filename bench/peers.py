@@ -80,6 +80,32 @@ PERMIT = Path("/lib/x86_64-linux-gnu/security/pam_permit.so")
 ORACLE = Path("/lib/x86_64-linux-gnu/security/pam_mysql.so")
 
 
+CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def session_cpu(sid: int) -> float:
+    """CPU seconds (user + system, with reaped children) of every process in session `sid`:
+    the service under test with all its workers (Dovecot's auth-workers, saslauthd's processes)."""
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[3]) == sid:  # field 6, the session id, counted from the state
+            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return total / CLOCK_TICK
+
+
+def children_cpu() -> float:
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def build_tools() -> None:
     BENCH_BIN.mkdir(parents=True, exist_ok=True)
     for src, out, libs in (("authload.c", AUTHLOAD, []), ("crypt_loop.c", CRYPT_LOOP, ["-lcrypt"]),
@@ -141,6 +167,7 @@ class PrivateDovecot:
                 self.stop()
                 raise RuntimeError("dovecot's auth-client socket did not appear")
             time.sleep(0.05)
+        self.session = os.getsid(int((self.dir / "run" / "master.pid").read_text().split()[0]))
 
     def stop(self) -> None:
         pid_file = self.dir / "run" / "master.pid"
@@ -228,7 +255,10 @@ class Peers:
         self.missing: dict[str, str] = {}
         self.pam_services: list[ph.PamService] = []
         self.stoppers: list = []
-        self.endpoints: dict[tuple[str, str], tuple[str, Path, str] | None] = {}
+        self.endpoints: dict[tuple[str, str], tuple[str, Path, str, Path]] = {}
+        # The session of the processes that serve each endpoint, for their CPU time.
+        self.sessions: dict[tuple[str, str], int] = {}
+        self.cpu: dict[tuple[str, str], list[dict[str, float]]] = {}
 
     # -- set-up -------------------------------------------------------------------
 
@@ -264,6 +294,7 @@ class Peers:
 
         plain_daemon = daemon()
         for scheme in SCHEMES:
+            self.sessions["daemon-dovecot", scheme] = self.sessions["daemon-sasl", scheme] = plain_daemon.pid
             self.endpoints["daemon-dovecot", scheme] = ("dovecot", plain_daemon.auth, f"b{scheme}", files[scheme])
             self.endpoints["daemon-sasl", scheme] = ("saslauthd", plain_daemon.mux, f"b{scheme}", files[scheme])
         # The caches (another helper's feature): absent from the build -> n/a.
@@ -271,6 +302,7 @@ class Peers:
             try:
                 result_daemon = daemon(extra_args=["--cache-ttl", "300"], saslauthd=False)
                 self.endpoints["daemon-cache", "plain"] = ("dovecot", result_daemon.auth, "bplain", files["plain"])
+                self.sessions["daemon-cache", "plain"] = result_daemon.pid
             except RuntimeError as e:
                 self.missing["daemon-cache", "plain"] = f"n/a (daemon with --cache-ttl did not start: {str(e)[:120]})"
             try:
@@ -278,6 +310,7 @@ class Peers:
                                        saslauthd=False)
                 self.endpoints["daemon-cache", "sha512crypt"] = ("dovecot", verify_daemon.auth, "bsha512crypt",
                                                                  files["sha512crypt"])
+                self.sessions["daemon-cache", "sha512crypt"] = verify_daemon.pid
             except RuntimeError as e:
                 self.missing["daemon-cache", "sha512crypt"] = (
                     f"n/a (daemon with verification_cache = yes did not start: {str(e).splitlines()[0][:120]})")
@@ -293,6 +326,10 @@ class Peers:
         self.endpoints["dovecot-off", "sha512crypt"] = ("dovecot", dovecots["off"].socket, "smtp", files["sha512crypt"])
         self.endpoints["dovecot-on", "plain"] = ("dovecot", dovecots["on-plain"].socket, "smtp", files["dovecot-plain"])
         self.endpoints["dovecot-on", "sha512crypt"] = ("dovecot", dovecots["on-crypt"].socket, "smtp", files["sha512crypt"])
+        for scheme in SCHEMES:
+            self.sessions["dovecot-off", scheme] = dovecots["off"].session
+        self.sessions["dovecot-on", "plain"] = dovecots["on-plain"].session
+        self.sessions["dovecot-on", "sha512crypt"] = dovecots["on-crypt"].session
 
         sasl = Saslauthd()
         self.stoppers.append(sasl.stop)
@@ -303,12 +340,15 @@ class Peers:
                                                          f"account required {{module}} {args}"])
                 self.pam_services.append(svc)
                 self.endpoints[kind, scheme] = ("saslauthd", sasl.socket, str(svc), files[scheme])
+                self.sessions[kind, scheme] = sasl.proc.pid
 
         ceiling_dovecot = TrivialServer("serve-dovecot", self.tmp / "trivial-auth")
         ceiling_sasl = TrivialServer("serve-saslauthd", self.tmp / "trivial-mux")
         self.stoppers += [ceiling_dovecot.stop, ceiling_sasl.stop]
         self.endpoints["ceiling-dovecot", "any"] = ("dovecot", ceiling_dovecot.path, "smtp", files["plain"])
         self.endpoints["ceiling-sasl", "any"] = ("saslauthd", ceiling_sasl.path, "smtp", files["plain"])
+        self.sessions["ceiling-dovecot", "any"] = ceiling_dovecot.proc.pid
+        self.sessions["ceiling-sasl", "any"] = ceiling_sasl.proc.pid
         self.users = users
         # Warm every service once (connections opened, workers forked), not counted.
         for key in list(self.endpoints):
@@ -326,8 +366,13 @@ class Peers:
 
     # -- measuring ------------------------------------------------------------------
 
-    def load(self, key, seconds: float | None = None, rate: float | None = None, warmup: float | None = None) -> dict:
+    def load(self, key, seconds: float | None = None, rate: float | None = None, warmup: float | None = None,
+             cpu: bool = False) -> dict:
+        """One authload run against an endpoint; with cpu=True the CPU seconds per login of the
+        client, the service (its whole session) and mariadbd are recorded for the round."""
         protocol, path, service, users = self.endpoints[key]
+        if cpu:
+            before = (children_cpu(), session_cpu(self.sessions[key]), session_cpu(self.db.proc.pid))
         argv = [str(AUTHLOAD), protocol, str(path), "-u", str(users), "-s", service, "-c", str(CONNECTIONS),
                 "-d", str(seconds or self.seconds), "-w", str(self.warmup if warmup is None else warmup)]
         if rate:
@@ -335,9 +380,15 @@ class Peers:
         run = subprocess.run(argv, capture_output=True, text=True, timeout=120)
         if run.returncode != 0:
             raise RuntimeError(f"authload {key}: rc={run.returncode} {run.stderr[-500:]}")
+        if cpu:
+            after = (children_cpu(), session_cpu(self.sessions[key]), session_cpu(self.db.proc.pid))
         result = json.loads(run.stdout)
         if result["ok"] != result["requests"] or result["requests"] == 0:
             raise RuntimeError(f"authload {key}: not every answer was OK: {run.stdout.strip()}")
+        if cpu:
+            logins = result["requests"] + result["warmup_requests"]
+            self.cpu.setdefault(key, []).append(
+                {part: (a - b) * 1e6 / logins for part, a, b in zip(("client", "service", "database"), after, before)})
         return result
 
     def server_counters(self) -> dict[str, int]:
@@ -373,7 +424,7 @@ class Peers:
                     self.rates.setdefault(key, []).append(None)
                     continue
                 before = self.server_counters() if scheme == "plain" else None
-                result = self.load(key)
+                result = self.load(key, cpu=True)
                 if before is not None:
                     after = self.server_counters()
                     logins = result["requests"] + result["warmup_requests"]
@@ -386,7 +437,7 @@ class Peers:
         self.rates.setdefault(("crypt-limit", "sha512crypt"), []).append(self.crypt_limit())
         self.rates.setdefault(("db-limit", "plain"), []).append(self.db_limit())
         for ceiling in ("ceiling-dovecot", "ceiling-sasl"):
-            self.rates.setdefault((ceiling, "any"), []).append(self.load((ceiling, "any"))["rate"])
+            self.rates.setdefault((ceiling, "any"), []).append(self.load((ceiling, "any"), cpu=True)["rate"])
         # p50/p99 at 80% of the capacity just measured, for the daemon and for Dovecot.
         for scheme in SCHEMES:
             for service in ("daemon-dovecot", "dovecot-off"):
@@ -528,6 +579,22 @@ def render(peers: Peers, rounds: int, fresh: str, soak: str) -> list[str]:
             continue
         lines.append(f"| {LABELS[service]} | {fmt(med([v['Connections'] for v in values]), 1)} | "
                      f"{fmt(med([v['SELECTs'] for v in values]))} |")
+    lines += [
+        "",
+        "CPU time per login, in µs (user + system from /proc, median of the rounds): the load client, the "
+        "service with all its processes (Dovecot's auth and auth-worker processes, saslauthd's workers) and "
+        "mariadbd. With 2 cores, a row whose total is near 2,000,000 / rate is bound by the CPU; the largest "
+        "part names what bounds it.",
+        "",
+        "| service | scheme | client | service | database | total | 2 cores / rate |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for (service, scheme), values in peers.cpu.items():
+        parts = [med([v[p] for v in values]) for p in ("client", "service", "database")]
+        rate = med(r.get((service, scheme), []))
+        label = LABELS.get(service) or REFERENCE_LABELS[service]
+        lines.append(f"| {label} | {scheme} | " + " | ".join(fmt(p) for p in parts)
+                     + f" | {fmt(sum(parts))} | {fmt(2e6 / rate if rate else None)} |")
     lines += ["", f"Fresh process (bench/fresh_process.py, pamtester authenticate only): {fresh}.",
               "", f"Resident memory of the daemon over the soak (build/soak.json): {soak}."]
     lines += render_targets(peers, rounds)
