@@ -161,13 +161,15 @@ class PrivateDovecot:
             text = (self.dir / "start.out").read_text(errors="replace")
             self.stop()
             raise RuntimeError(f"dovecot did not start: {text}")
+        # The master writes its pid file after the auth process made its socket: wait for both.
+        pid_file = self.dir / "run" / "master.pid"
         deadline = time.monotonic() + 15
-        while not self.socket.exists():
+        while not (self.socket.exists() and pid_file.exists() and pid_file.read_text().strip()):
             if time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError("dovecot's auth-client socket did not appear")
+                raise RuntimeError("dovecot's auth-client socket or master.pid did not appear")
             time.sleep(0.05)
-        self.session = os.getsid(int((self.dir / "run" / "master.pid").read_text().split()[0]))
+        self.session = os.getsid(int(pid_file.read_text().split()[0]))
 
     def stop(self) -> None:
         pid_file = self.dir / "run" / "master.pid"
