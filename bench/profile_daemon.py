@@ -69,11 +69,15 @@ def main() -> int:
         print(run.stdout.strip())
         print("CPU µs per login: " + ", ".join(
             f"{name} {(a - b) * 1e6 / logins:.0f}" for name, a, b in zip(("client (+perf)", "daemon", "mariadbd"), after, before)))
-        for sort, limit in (("dso", "1"), ("dso,symbol", "0.8")):
-            report = subprocess.run(["perf", "report", "-i", str(perf_data), "--stdio", "--no-children", "--sort", sort,
+        # Self time by library and by symbol, then time including callees (which system calls
+        # and which of the daemon's steps the kernel's share comes from).
+        for sort, limit, children in (("dso", "1", "--no-children"), ("dso,symbol", "0.8", "--no-children"),
+                                      ("symbol", "3", "--children")):
+            report = subprocess.run(["perf", "report", "-i", str(perf_data), "--stdio", children, "--sort", sort,
                                      "--percent-limit", limit, "-g", "none"], capture_output=True, text=True)
-            print(f"\n== perf report --sort {sort}")
-            print("\n".join(line for line in report.stdout.splitlines() if line.strip() and not line.startswith("#")))
+            print(f"\n== perf report {children} --sort {sort}")
+            print("\n".join(line.rstrip(" -")[:160] for line in report.stdout.splitlines()
+                            if line.strip() and not line.startswith("#")))
     finally:
         if daemon is not None:
             daemon.destroy()
