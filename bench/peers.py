@@ -258,6 +258,8 @@ class Peers:
         self.pam_services: list[ph.PamService] = []
         self.stoppers: list = []
         self.endpoints: dict[tuple[str, str], tuple[str, Path, str, Path]] = {}
+        self.load_average = [os.getloadavg()]  # at the start and at the end: was the machine quiet?
+        self.started = time.time()
         # The session of the processes that serve each endpoint, for their CPU time.
         self.sessions: dict[tuple[str, str], int] = {}
         self.cpu: dict[tuple[str, str], list[dict[str, float]]] = {}
@@ -530,6 +532,10 @@ def render(peers: Peers, rounds: int, fresh: str, soak: str) -> list[str]:
         "4 clients with a connection per request for saslauthd's (as libsasl). 20 users per scheme, in turn. "
         "The daemon and saslauthd run auth + account (two PAM lines, as in /etc/pam.d/smtp); Dovecot runs its passdb.",
         "",
+        f"Machine: {os.cpu_count()} CPUs; load average (1 min) {peers.load_average[0][0]:.1f} at the start of this part "
+        f"and {peers.load_average[-1][0]:.1f} at its end ({getattr(peers, 'elapsed', 0) / 60:.1f} minutes). A load "
+        f"average above {os.cpu_count()} means other work shared the machine: read the ratios, not the rates.",
+        "",
         "| service | plain | SHA-512-crypt |",
         "|---|---|---|",
     ]
@@ -712,6 +718,8 @@ def run(db: ph.MariaDB, rounds: int, smoke: bool, seconds: float | None = None) 
         peers.setup()
         for n in range(rounds):
             peers.round(n, rounds)
+        peers.load_average.append(os.getloadavg())
+        peers.elapsed = time.time() - peers.started
         fresh = peers.fresh_process()
         soak = peers.soak()
     finally:
