@@ -81,7 +81,7 @@ if [ "${1:-}" = "--judge" ]; then
 fi
 
 packages="libpam0g-dev libmariadb-dev libssl-dev libcrypt-dev mariadb-server mariadb-client
-pamtester libpam-mysql lintian gcc binutils strace util-linux valgrind sasl2-bin postfix swaks libnet-ssleay-perl libsasl2-modules openssl libsodium-dev dovecot-core dovecot-mysql"
+pamtester libpam-mysql lintian gcc binutils strace util-linux valgrind sasl2-bin postfix swaks libnet-ssleay-perl libsasl2-modules openssl libsodium-dev dovecot-core dovecot-mysql linux-perf"
 missing=
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
