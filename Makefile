@@ -15,7 +15,7 @@ MODULE_NAME  ?= pam_mysql.so
 PYTHON       ?= $(shell python3 -c 'import pytest' 2>/dev/null && echo python3 || echo /usr/bin/python3)
 SOURCES      := Package.swift $(shell find Sources -type f 2>/dev/null)
 
-.PHONY: all authd deps build helpers install test unit-test asan-test asan-authd integration-test demo bench soak galera clean fuzz fuzz-smoke deb format format-check
+.PHONY: all authd deps build helpers install test unit-test asan-test asan-authd integration-test demo bench bench-tools soak galera clean fuzz fuzz-smoke deb format format-check
 
 all: $(MODULE) $(TOOL) $(AUTHD)
 
@@ -94,7 +94,7 @@ asan-test:
 	$(SWIFT) build --scratch-path .build-asan -c debug --sanitize=address --product pam-mysql-swiftPackageTests
 	ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 $(SWIFT) test --scratch-path .build-asan --sanitize=address --skip-build
 
-integration-test: $(MODULE) $(TOOL) $(AUTHD) helpers
+integration-test: $(MODULE) $(TOOL) $(AUTHD) helpers $(BENCH_TOOLS)
 	cd Tests/integration && $(PYTHON) -m pytest -q -rfEs .
 
 test: deps
@@ -142,10 +142,29 @@ SOAK_LOGINS ?= 1000000
 soak: $(MODULE) $(AUTHD)
 	$(PYTHON) bench/soak.py --logins $(SOAK_LOGINS) --checkpoint $$(( $(SOAK_LOGINS) / 10 )) --json $(BUILD)/soak.json
 
-# Not part of `make test` (a smoke run of it is): the C module and ours side by side, written
-# to BENCHMARKS.md.
-bench: deps $(MODULE) helpers
-	$(PYTHON) bench/bench.py
+# The benchmark's C tools: the load client (Dovecot's and saslauthd's protocols, and the trivial
+# servers that measure its own ceiling), the crypt limit and the database's own limit.
+BENCH_TOOLS := $(BUILD)/bench/authload $(BUILD)/bench/crypt_loop $(BUILD)/bench/select_loop
+
+$(BUILD)/bench/authload: bench/authload.c
+	mkdir -p $(BUILD)/bench
+	cc -O2 -Wall -Wextra -pthread -o $@ $<
+
+$(BUILD)/bench/crypt_loop: bench/crypt_loop.c
+	mkdir -p $(BUILD)/bench
+	cc -O2 -Wall -Wextra -pthread -o $@ $< -lcrypt
+
+$(BUILD)/bench/select_loop: bench/select_loop.c
+	mkdir -p $(BUILD)/bench
+	cc -O2 -Wall -Wextra -pthread -o $@ $< -lmariadb
+
+bench-tools: $(BENCH_TOOLS)
+
+# Not part of `make test` (a smoke run of it is): the C module and ours side by side, and the
+# daemon against Dovecot's auth, saslauthd and the crypt, database and client limits, in one run
+# (about 12 minutes), written to BENCHMARKS.md. BENCH_ARGS: e.g. --rounds 5 --seconds 3.
+bench: deps $(MODULE) $(AUTHD) helpers $(BENCH_TOOLS)
+	$(PYTHON) bench/bench.py $(BENCH_ARGS)
 
 # Not part of `make test` (its 2-node case, test_galera_nonprimary.py, is): a 3-node MariaDB
 # Galera cluster on loopback under load through the daemon, the module in long-lived PAM hosts

@@ -32,6 +32,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "Tests" / "integration"))
 import pamharness as ph  # noqa: E402
 
+import peers  # noqa: E402  (bench/peers.py: the daemon against Dovecot, saslauthd and the limits)
+
 OURS = REPO / "build" / "pam_mysql.so"
 ORACLE = Path("/lib/x86_64-linux-gnu/security/pam_mysql.so")
 PERMIT = Path("/lib/x86_64-linux-gnu/security/pam_permit.so")
@@ -172,14 +174,16 @@ def median(values: list[float]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--smoke", action="store_true", help="tiny counts, to check the script works")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=None, help="seconds per service per round (peers)")
+    parser.add_argument("--only-peers", action="store_true", help="skip the module-against-module part")
     parser.add_argument("--output", default=str(REPO / "BENCHMARKS.md"))
     args = parser.parse_args()
     smoke = args.smoke
     rounds = 1 if smoke else args.rounds
-    n_pamtester = 5 if smoke else 200
-    n_loop = 20 if smoke else 3000
-    n_sasl = 20 if smoke else 3000
+    n_pamtester = 5 if smoke else 150
+    n_loop = 20 if smoke else 2000
+    n_sasl = 20 if smoke else 2000
     n_memory = 100 if smoke else 10000
     modules = ["oracle", "ours", "permit"]
 
@@ -194,40 +198,42 @@ def main() -> int:
     results: dict[tuple[str, str, str], list[float]] = {}
     extra: dict[str, object] = {}
     try:
-        for name, (user, _, stored, _) in USERS.items():
-            server.add_user(user, stored)
-        svc = {(m, scheme): service_for(m, server, USERS[scheme][3]) for m in modules for scheme in USERS}
-        services.extend(svc.values())
-        sasl = Saslauthd(workers=2)
+        peer_lines = peers.run(server, rounds, smoke, args.seconds)
+        if not args.only_peers:
+            for name, (user, _, stored, _) in USERS.items():
+                server.add_user(user, stored)
+            svc = {(m, scheme): service_for(m, server, USERS[scheme][3]) for m in modules for scheme in USERS}
+            services.extend(svc.values())
+            sasl = Saslauthd(workers=2)
 
-        for round_number in range(rounds):
-            for scheme, (user, password, _, _) in USERS.items():
-                for m in modules:  # alternate the modules inside every round
-                    results.setdefault(("a", scheme, m), []).append(rate_pamtester(svc[m, scheme], user, password, n_pamtester))
-                    rate, _ = run_loop(svc[m, scheme], user, password, n_loop)
-                    results.setdefault(("b", scheme, m), []).append(rate)
-                    results.setdefault(("c", scheme, m), []).append(
-                        rate_saslauthd(sasl, svc[m, scheme], user, password, n_sasl, clients=4))
-            print(f"round {round_number + 1}/{rounds} done", file=sys.stderr)
+            for round_number in range(rounds):
+                for scheme, (user, password, _, _) in USERS.items():
+                    for m in modules:  # alternate the modules inside every round
+                        results.setdefault(("a", scheme, m), []).append(rate_pamtester(svc[m, scheme], user, password, n_pamtester))
+                        rate, _ = run_loop(svc[m, scheme], user, password, n_loop)
+                        results.setdefault(("b", scheme, m), []).append(rate)
+                        results.setdefault(("c", scheme, m), []).append(
+                            rate_saslauthd(sasl, svc[m, scheme], user, password, n_sasl, clients=4))
+                print(f"round {round_number + 1}/{rounds} done", file=sys.stderr)
 
-        # Exact server-side counters, one measured run per mode and module (plain scheme).
-        user, password, _, _ = USERS["plain"]
-        for m in ("oracle", "ours"):
-            before = counters(server)
-            run_loop(svc[m, "plain"], user, password, n_loop)
-            extra[f"b-counters-{m}"] = per_thousand(before, counters(server), n_loop)
-            before = counters(server)
-            rate_saslauthd(sasl, svc[m, "plain"], user, password, n_sasl, clients=4)
-            extra[f"c-counters-{m}"] = per_thousand(before, counters(server), n_sasl)
-        # Memory of the long-lived process.
-        for m in ("oracle", "ours"):
-            _, summary = run_loop(svc[m, "plain"], user, password, n_memory)
-            extra[f"rss-{m}"] = (int(summary.get("rss_kb_early", 0)), int(summary.get("rss_kb", 0)))
-        out = subprocess.run(
-            [str(SELECT_LOOP), "127.0.0.1", str(server.port), server.db_user, server.db_password, server.db_name,
-             str(200 if smoke else 5000)], capture_output=True, text=True, check=True).stdout
-        extra["select_us"] = float(out.split("per_query_us=")[1])
-        extra["load"] = {m: load_instructions(p) for m, p in (("C", ORACLE), ("ours", OURS), ("pam_permit", PERMIT))}
+            # Exact server-side counters, one measured run per mode and module (plain scheme).
+            user, password, _, _ = USERS["plain"]
+            for m in ("oracle", "ours"):
+                before = counters(server)
+                run_loop(svc[m, "plain"], user, password, n_loop)
+                extra[f"b-counters-{m}"] = per_thousand(before, counters(server), n_loop)
+                before = counters(server)
+                rate_saslauthd(sasl, svc[m, "plain"], user, password, n_sasl, clients=4)
+                extra[f"c-counters-{m}"] = per_thousand(before, counters(server), n_sasl)
+            # Memory of the long-lived process.
+            for m in ("oracle", "ours"):
+                _, summary = run_loop(svc[m, "plain"], user, password, n_memory)
+                extra[f"rss-{m}"] = (int(summary.get("rss_kb_early", 0)), int(summary.get("rss_kb", 0)))
+            out = subprocess.run(
+                [str(SELECT_LOOP), "127.0.0.1", str(server.port), server.db_user, server.db_password, server.db_name,
+                 str(200 if smoke else 5000)], capture_output=True, text=True, check=True).stdout
+            extra["select_us"] = float(out.split("per_query_us=")[1])
+            extra["load"] = {m: load_instructions(p) for m, p in (("C", ORACLE), ("ours", OURS), ("pam_permit", PERMIT))}
     finally:
         if sasl is not None:
             sasl.stop()
@@ -235,9 +241,10 @@ def main() -> int:
             ph.remove_pam_service(s)
         server.destroy()
 
-    report = render(results, extra, rounds, smoke, dict(a=n_pamtester, b=n_loop, c=n_sasl, m=n_memory))
+    report = "" if args.only_peers else render(results, extra, rounds, smoke, dict(a=n_pamtester, b=n_loop, c=n_sasl, m=n_memory))
+    report += "\n".join(peer_lines) + "\n"
     print(report)
-    if not smoke:
+    if not smoke and not args.only_peers:
         Path(args.output).write_text(report)
     return 0
 

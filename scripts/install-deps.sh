@@ -82,7 +82,7 @@ fi
 
 packages="libpam0g-dev libmariadb-dev libssl-dev libcrypt-dev mariadb-server mariadb-client
 pamtester libpam-mysql lintian gcc binutils strace util-linux valgrind sasl2-bin postfix swaks libnet-ssleay-perl libsasl2-modules openssl libsodium-dev dovecot-core dovecot-mysql
-galera-4 rsync fail2ban"
+galera-4 rsync fail2ban linux-perf"
 missing=
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
