@@ -8,6 +8,8 @@ MODULE       := $(BUILD)/pam_mysql.so
 TOOL         := $(BUILD)/pam-mysql
 AUTHD        := $(BUILD)/pam-mysql-authd
 HELPERS      := $(BUILD)/test-helpers
+# The benchmark's C tools (bench/): defined here, before any rule names them.
+BENCH_TOOLS := $(BUILD)/bench/authload $(BUILD)/bench/crypt_loop $(BUILD)/bench/select_loop
 MULTIARCH    := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)
 PAMDIR       ?= /lib/$(MULTIARCH)/security
 MODULE_NAME  ?= pam_mysql.so
@@ -144,7 +146,6 @@ soak: $(MODULE) $(AUTHD)
 
 # The benchmark's C tools: the load client (Dovecot's and saslauthd's protocols, and the trivial
 # servers that measure its own ceiling), the crypt limit and the database's own limit.
-BENCH_TOOLS := $(BUILD)/bench/authload $(BUILD)/bench/crypt_loop $(BUILD)/bench/select_loop
 
 $(BUILD)/bench/authload: bench/authload.c
 	mkdir -p $(BUILD)/bench
