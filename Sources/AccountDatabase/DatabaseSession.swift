@@ -261,7 +261,9 @@ package final class DatabaseSession {
             case .sendAgain where !sentAgain:
                 log.trace("the server rolled the statement back (\(LogText.escaped(error.message))); sending it once more")
                 sentAgain = true
-            case .tryNextServer where servers.count > 1:
+            // A connection lost again, or lost while fresh (the server died under it): with a
+            // `host` list that server is skipped like one that cannot serve.
+            case .tryNextServer where servers.count > 1, .reconnect where servers.count > 1:
                 let index = acquired.connection.serverIndex
                 failover.noteFailure(of: servers[index], skipFor: options.failoverRetry)
                 serversMarkedFailed += 1

@@ -77,6 +77,16 @@ public final class AuthdConfiguration: Sendable {
         return resolved
     }
 
+    /// The plan for a service name as the client sent it when it is known without reading a file
+    /// (a `[service]` section, or a pam.d file read before); nil otherwise, refusals included.
+    /// Touches no file, so an event loop may call it.
+    public func knownPlan(forService bytes: some Collection<UInt8>) -> PAMServicePlan? {
+        guard let service = try? ServiceName(validating: bytes) else { return nil }
+        if let section = sections[service] { return section }
+        if case .success(let plan)? = cache.withLock({ $0[service] }) { return plan }
+        return nil
+    }
+
     /// Drops every pam.d service read so far: the next request reads its file again.
     public func forgetServices() {
         cache.withLock { $0.removeAll() }

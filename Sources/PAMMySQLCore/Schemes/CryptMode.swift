@@ -14,6 +14,17 @@ public enum CryptMode: Int, CaseIterable, Sendable {
     /// New: Dovecot's `{SCHEME}` values (Schemes/Dovecot). The raw value is internal only.
     case dovecot = 10
 
+    /// Whether checking a password in this mode costs about as much as one digest (microseconds):
+    /// true for the plain and single-digest modes, false for crypt(3), drupal7's stretched hash
+    /// and Dovecot's schemes (which include bcrypt, SHA-512-crypt and Argon2). The daemon checks
+    /// these on the thread that ran the SELECT instead of handing them to a hashing thread.
+    public var verifiesQuickly: Bool {
+        switch self {
+        case .plain, .mysql, .md5, .sha1, .joomla15, .ssha, .sha512, .sha256: true
+        case .crypt, .drupal7, .dovecot: false
+        }
+    }
+
     /// The name pam_mysql accepts for the mode (`Y` is its historical name for crypt(3)).
     public var name: String {
         switch self {

@@ -173,7 +173,12 @@ final class LoginService: @unchecked Sendable {
         let timeout = eventLoop.scheduleTask(deadline: started + .milliseconds(limits.requestTimeoutMilliseconds)) {
             finish(.temporaryFailure(.requestTimeout))
         }
-        run(on: databasePool, eventLoop, since: started) { [self] in configuration.plan(forService: attempt.service) }
+        // A service resolved before needs no database thread (reading a pam.d file does).
+        let known = configuration.knownPlan(forService: attempt.service)
+        let plan =
+            known.map { eventLoop.makeSucceededFuture(Result<PAMServicePlan, ServiceRefusal>.success($0)) }
+            ?? run(on: databasePool, eventLoop, since: started) { [self] in configuration.plan(forService: attempt.service) }
+        plan
             .flatMap { [self] resolved -> EventLoopFuture<LoginVerdict> in
                 switch resolved {
                 case .failure(let refusal): return eventLoop.makeSucceededFuture(.refused(Self.reason(refusal)))
@@ -294,7 +299,13 @@ final class LoginService: @unchecked Sendable {
     ) -> EventLoopFuture<LoginVerdict> {
         let options = StepOptions(moduleOptions)
         return run(on: databasePool, eventLoop, since: started) { [self] () -> (Lookup, AccountRow?, ResultCacheUse) in
-            lookUp(attempt, options.value, key: key, cacheKey: cacheKey, bypassingCache: bypassingCache, since: started)
+            let (found, row, use) = lookUp(
+                attempt, options.value, key: key, cacheKey: cacheKey, bypassingCache: bypassingCache, since: started)
+            // A digest costs less than the hop to a hashing thread and back: checked here.
+            if case .verify(let lookup, let probe) = found, options.value.crypt.verifiesQuickly {
+                return (.answered(verify(attempt, options.value, lookup, remembering: probe)), row, use)
+            }
+            return (found, row, use)
         }
         .flatMap { [self] found, row, use -> EventLoopFuture<LoginVerdict> in
             if let row { walk.accountRow = row }

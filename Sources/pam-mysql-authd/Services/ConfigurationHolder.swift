@@ -53,6 +53,14 @@ final class ConfigurationHolder: @unchecked Sendable {
         return plan
     }
 
+    /// The plan of a service already resolved (and logged) under the configuration in force,
+    /// without a thread hop: nil until `plan(forService:)` has run once for it.
+    func knownPlan(forService service: String) -> PAMServicePlan? {
+        let key = "plan \(service)"
+        let resolved: AuthdConfiguration? = lock.withLock { refusalsLogged.contains(key) ? configuration : nil }
+        return resolved?.knownPlan(forService: Array(service.utf8))
+    }
+
     /// Runs `body` the first time `key` is seen under the configuration in force (bounded: a
     /// client can name many services).
     private func logOnce(_ key: String, _ body: () -> Void) {
