@@ -7,6 +7,7 @@ let lean: [SwiftSetting] = [
     .unsafeFlags([
         "-Xfrontend", "-disable-implicit-concurrency-module-import",
         "-Xfrontend", "-disable-implicit-string-processing-module-import",
+        "-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors",
     ])
 ]
 
