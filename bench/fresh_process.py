@@ -13,8 +13,11 @@ blocks (the order flipped from block to block), so a burst of load from elsewher
 machine falls on both; the ratio is taken round by round and the figures are medians.
 
 Prints one JSON object: {"c": rate, "ours": rate, "ratio": ours/c, "rounds": [...]} with rates
-in logins per second (wall clock), plus "permit" (the same loop over pam_permit.so, the floor)
-and, with --perf, "perf": page faults and CPU time per pamtester run (perf stat).
+in logins per second (wall clock), plus "permit" (the same loop over pam_permit.so, the floor),
+"cpu_ms_NAME" (user + system CPU time of one pamtester process, from the children's rusage)
+and "cpu_ratio" (C's CPU time over ours, comparable with "ratio": on a machine busy with other
+work the wall clock mostly measures waiting for a core, the CPU time much less so), and, with
+--perf, "perf": page faults and CPU time per pamtester run (perf stat).
 --module NAME=PATH adds another build to the same rounds (e.g. an older .so for a before/after
 comparison); its rate and ratio to C appear under its name.
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -45,12 +49,17 @@ def one_login(service: str) -> None:
         raise RuntimeError(f"pamtester {service} failed: {r.stderr.decode(errors='replace').strip()}")
 
 
-def timed(service: str, count: int) -> float:
-    """Seconds for `count` pamtester logins, one after the other."""
+def timed(service: str, count: int) -> tuple[float, float]:
+    """Wall-clock seconds for `count` pamtester logins, one after the other, and the CPU
+    seconds (user + system) the pamtester processes used: on a machine shared with other
+    work the CPU time moves much less than the wall clock."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     for _ in range(count):
         one_login(service)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def perf_figures(service: str, count: int) -> dict[str, float]:
@@ -116,21 +125,28 @@ def main() -> int:
         rounds: list[dict[str, float]] = []
         for number in range(args.rounds):
             seconds = dict.fromkeys(names, 0.0)
+            cpu = dict.fromkeys(names, 0.0)
             done = dict.fromkeys(names, 0)
             block = 0
             while min(done.values()) < args.runs:
                 order = names if block % 2 == 0 else names[::-1]
                 for name in order:
                     n = min(args.block, args.runs - done[name])
-                    seconds[name] += timed(services[name], n)
+                    wall, used = timed(services[name], n)
+                    seconds[name] += wall
+                    cpu[name] += used
                     done[name] += n
                 block += 1
             rates = {name: done[name] / seconds[name] for name in names}
-            entry = {name: round(rate, 1) for name, rate in rates.items()}
+            entry: dict[str, float] = {name: round(rate, 1) for name, rate in rates.items()}
+            for name in names:
+                entry[f"cpu_ms_{name}"] = round(cpu[name] * 1000 / done[name], 3)
             for name in names:
                 if name not in ("c", "permit"):
-                    key = "ratio" if name == "ours" else f"ratio_{name}"
-                    entry[key] = round(rates[name] / rates["c"], 3)
+                    suffix = "" if name == "ours" else f"_{name}"
+                    entry[f"ratio{suffix}"] = round(rates[name] / rates["c"], 3)
+                    # As a rate would be: the C module's CPU time over this one's.
+                    entry[f"cpu_ratio{suffix}"] = round(cpu["c"] / cpu[name], 3)
             rounds.append(entry)
             print(f"round {number + 1}/{args.rounds}: {json.dumps(entry)}", file=sys.stderr)
 
@@ -138,9 +154,9 @@ def main() -> int:
         for name in names:
             result[name] = round(statistics.median(r[name] for r in rounds), 1)
         result["ratio"] = round(statistics.median(r["ratio"] for r in rounds), 3)
-        for name in names:
-            if name not in ("c", "ours", "permit"):
-                result[f"ratio_{name}"] = round(statistics.median(r[f"ratio_{name}"] for r in rounds), 3)
+        for key in rounds[0]:
+            if key not in result and key != "ratio":
+                result[key] = round(statistics.median(r[key] for r in rounds), 3)
         result["rounds"] = rounds
         result["runs_per_round"] = args.runs
         if args.perf:
