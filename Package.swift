@@ -94,6 +94,14 @@ let package = Package(
                     "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/CShim/exports.map",
                     "-Xlinker", "-z", "-Xlinker", "nodelete",
                     "-Xlinker", "-z", "-Xlinker", "defs",
+                    // Full RELRO (the GOT read-only once relocated), as Debian builds its own
+                    // modules; libpam opens modules with RTLD_NOW, so it costs nothing at load.
+                    "-Xlinker", "-z", "-Xlinker", "now",
+                    // The unwinder the static libstdc++ and runtime need, from libgcc_eh.a
+                    // (hidden like the rest) instead of libgcc_s.so: one library fewer to open,
+                    // map and relocate in every process (0.09 M instructions). No exception
+                    // crosses the module's C entry points.
+                    "-Xlinker", "-lgcc_eh",
                 ])
             ]
         ),
