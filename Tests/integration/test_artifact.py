@@ -76,6 +76,30 @@ def test_needs_only_the_system_libraries_and_no_shared_libstdcxx(dynamic_section
     assert not any(n.startswith("libsodium") for n in needed), needed
 
 
+def test_load_order_and_libraries_keep_the_fresh_process_cost_down(dynamic_section):
+    # BENCHMARKS.md, the module's cost per fresh process: the loader searches NEEDED in order
+    # for every symbol of every library the module pulls in, and libcrypto resolves thousands of
+    # its own; the unwinder comes from libgcc_eh.a, so libgcc_s is not opened at all.
+    needed = _needed(dynamic_section)
+    assert needed[0] == "libcrypto.so.3", needed
+    assert "libgcc_s.so.1" not in needed, needed
+
+
+def test_full_relro_and_bind_now(artefact, dynamic_section):
+    flags = re.search(r"\(FLAGS\)\s+(.*)$", dynamic_section, re.M)
+    flags_1 = re.search(r"\(FLAGS_1\)\s+Flags:(.*)$", dynamic_section, re.M)
+    assert flags is not None and "BIND_NOW" in flags[1].split(), dynamic_section
+    assert flags_1 is not None and "NOW" in flags_1[1].split(), dynamic_section
+    program_headers = _tool("readelf", "-l", "-W", str(artefact))
+    assert "GNU_RELRO" in program_headers, program_headers
+
+
+def test_swift_runtime_argv_scan_is_not_linked(artefact):
+    # The runtime's CommandLine.cpp reads /proc/self/maps in a constructor at every dlopen;
+    # Sources/CShim/command_line.c defines its two functions so that member is never linked.
+    assert b"/proc/self/maps" not in artefact.read_bytes()
+
+
 def test_no_runpath_or_rpath(dynamic_section):
     assert "(RUNPATH)" not in dynamic_section, dynamic_section
     assert "(RPATH)" not in dynamic_section, dynamic_section

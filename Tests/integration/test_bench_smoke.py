@@ -1,9 +1,11 @@
 """A short run of `make bench` (bench/bench.py --smoke), so the benchmark keeps working, and
 the exact server-side counters it reports hold: one SELECT per login for ours, three for C;
 and the peers' part (bench/peers.py): every service and reference row has a figure (or says
-its feature is missing from this build), the latency, counter and target tables are there."""
+its feature is missing from this build), the latency, counter and target tables are there.
+Also a short run of bench/fresh_process.py, the cost per fresh process."""
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -84,3 +86,16 @@ def check_peers(report: str) -> None:
     for target in ("result cache, plain", "verification cache, SHA-512-crypt ≥ 10×", "resident memory", "fresh process"):
         line = next((line for line in report.splitlines() if line.startswith(f"| {target}")), None)
         assert line is not None and re.search(r"(met in [01] of 1|met|missed|n/a \(.*\)) \|$", line), (target, line)
+
+
+def test_fresh_process_smoke_run_prints_one_json_object_with_rates_and_ratios() -> None:
+    """bench/fresh_process.py (the module's cost per fresh process, authenticate only) is read
+    by `make bench` as one JSON object on stdout: a rate for each module, the ratio per round."""
+    run = subprocess.run([sys.executable, str(REPO / "bench" / "fresh_process.py"), "--smoke"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout)
+    for key in ("c", "ours", "permit", "cpu_ms_c", "cpu_ms_ours"):
+        assert isinstance(result[key], (int, float)) and result[key] > 0, (key, result)
+    assert len(result["rounds"]) == 1 and result["rounds"][0]["ratio"] > 0, result
+    assert result["ratio"] == result["rounds"][0]["ratio"], result
