@@ -868,11 +868,22 @@ class MariaDB:
             raise
         return srv
 
+    @property
+    def tmpdir(self) -> Path:
+        """The server's own temporary directory: mariadbd removes leftover `#sql*` files from
+        its tmpdir at start, so servers sharing /tmp (a replica, Galera nodes, another test run)
+        break each other's install and queries."""
+        path = self.basedir / "tmp"
+        if not path.exists():
+            path.mkdir(mode=0o750)
+            shutil.chown(path, "mysql", "mysql")
+        return path
+
     def _install(self) -> None:
         proc = subprocess.run(
             [
                 "mariadb-install-db", "--no-defaults", "--user=mysql",
-                f"--datadir={self.datadir}",
+                f"--datadir={self.datadir}", f"--tmpdir={self.tmpdir}",
                 "--auth-root-authentication-method=socket", "--skip-test-db",
             ],
             capture_output=True, text=True, timeout=120, env=child_env(),
@@ -885,7 +896,7 @@ class MariaDB:
             return
         argv = [
             "mariadbd", "--no-defaults", "--user=mysql",
-            f"--datadir={self.datadir}", f"--socket={self.socket}",
+            f"--datadir={self.datadir}", f"--socket={self.socket}", f"--tmpdir={self.tmpdir}",
             f"--pid-file={self.pid_file}", f"--log-error={self.error_log}",
             f"--port={self.port}", "--bind-address=127.0.0.1", "--skip-networking=0",
             # No reverse DNS per TCP connection (no network here); TCP

@@ -162,15 +162,15 @@ def test_ctl_flush_drops_one_user_a_service_or_everything(db, cached):
         for user in ("alice", "bob"):
             assert ok(cached, user, f"pw-{user}", service)
     r = ctl(cached, "flush", "smtp", "alice")
-    assert r.returncode == 0 and "flushed 1 result cache entry (user alice of service smtp)" in r.stdout, r
+    assert r.returncode == 0 and "flushed 1 result cache entry and 0 verification cache entries (user alice of service smtp)" in r.stdout, r
     assert select_delta(db, lambda: ok(cached, "bob", "pw-bob")) == 0
     assert select_delta(db, lambda: ok(cached, "alice", "pw-alice", "imap")) == 0
     assert select_delta(db, lambda: ok(cached, "alice", "pw-alice")) >= 1
     r = ctl(cached, "flush", "imap")
-    assert r.returncode == 0 and "flushed 2 result cache entries (service imap)" in r.stdout, r
+    assert r.returncode == 0 and "flushed 2 result cache entries and 0 verification cache entries (service imap)" in r.stdout, r
     assert select_delta(db, lambda: ok(cached, "bob", "pw-bob", "imap")) >= 1
     r = ctl(cached, "flush")
-    assert r.returncode == 0 and "flushed 3 result cache entries (all services)" in r.stdout, r
+    assert r.returncode == 0 and "flushed 3 result cache entries and 0 verification cache entries (all services)" in r.stdout, r
     assert select_delta(db, lambda: ok(cached, "bob", "pw-bob")) >= 1
     r = ctl(cached, "flush", "nosuch")
     assert r.returncode == 0 and "flushed 0 result cache entries" in r.stdout, r
