@@ -23,7 +23,8 @@ package struct DatabaseError: Error, Equatable {
         /// `innodb_lock_wait_timeout`).
         case answer
         /// The connection is gone (server restart, `wait_timeout`): a reused one is replaced and
-        /// the statement sent once more; a fresh one is not retried.
+        /// the statement sent once more; a fresh one is not retried on the same server (with a
+        /// `host` list its server is skipped and the next one tried, as for `tryNextServer`).
         case reconnect
         /// This server accepts connections but serves no statement (a Galera node outside the
         /// primary component, or one still joining, answers every SELECT with ER 1047; a server
