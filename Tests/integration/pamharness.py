@@ -843,6 +843,10 @@ class MariaDB:
         self.socket = str(basedir / "mysqld.sock")
         self.pid_file = basedir / "mysqld.pid"
         self.error_log = basedir / "error.log"
+        # The server's own temporary directory: mariadbd removes leftover `#sql*` files from its
+        # tmpdir at start, so servers sharing /tmp (a replica, another test run) break each
+        # other's install and queries. Made in _install.
+        self.tmpdir = basedir / "tmp"
         self.port = port
         self.tcp_host = f"127.0.0.1:{port}"
         self.proc: subprocess.Popen | None = None
@@ -868,18 +872,9 @@ class MariaDB:
             raise
         return srv
 
-    @property
-    def tmpdir(self) -> Path:
-        """The server's own temporary directory: mariadbd removes leftover `#sql*` files from
-        its tmpdir at start, so servers sharing /tmp (a replica, Galera nodes, another test run)
-        break each other's install and queries."""
-        path = self.basedir / "tmp"
-        if not path.exists():
-            path.mkdir(mode=0o750)
-            shutil.chown(path, "mysql", "mysql")
-        return path
-
     def _install(self) -> None:
+        self.tmpdir.mkdir(mode=0o750, exist_ok=True)
+        shutil.chown(self.tmpdir, "mysql", "mysql")
         proc = subprocess.run(
             [
                 "mariadb-install-db", "--no-defaults", "--user=mysql",

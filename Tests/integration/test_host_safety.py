@@ -431,8 +431,10 @@ def test_default_login_timeout_keeps_failover_inside_eight_seconds(pam_service_f
     finally:
         for s in silent:
             s.close()
-    assert res.code == PAM_AUTHINFO_UNAVAIL, res.describe()
-    assert res.logged("login_timeout (7 s) reached before server 3 of 3"), res.describe()
+    # A connect with servers left to try gets half of what is left of login_timeout (3.5 s,
+    # then 1.75 s), so the third server is still reached and answers, inside 8 s.
+    assert res.code == 0, res.describe()
+    assert res.logged("using server 3 of 3"), res.describe()
     assert res.elapsed < 8, res.describe()
 
 
